@@ -1,0 +1,8 @@
+namespace Berth.Cli.Output;
+
+public enum OutputFormat
+{
+    Table,
+    Json,
+    Yaml,
+}

@@ -1,0 +1,135 @@
+using System.Text.Json.Nodes;
+using Berth.Core.Validation;
+using k8s;
+using k8s.Models;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Berth.Core.Manifests;
+
+/// <summary>
+/// Reads Kubernetes manifests (YAML or JSON, several documents per file) into the KubernetesClient
+/// models. Pods are understood; LimitRange and Namespace are kept for node policy; other kinds are
+/// skipped with a warning. Every error of every document is collected, then thrown at once as a
+/// <see cref="ValidationException"/>, so a user fixes a manifest in one pass.
+/// </summary>
+public static class ManifestReader
+{
+    private static readonly Dictionary<string, (string ApiVersion, Type Model)> Kinds = new(StringComparer.Ordinal)
+    {
+        ["Pod"] = ("v1", typeof(V1Pod)),
+        ["LimitRange"] = ("v1", typeof(V1LimitRange)),
+        ["Namespace"] = ("v1", typeof(V1Namespace)),
+    };
+
+    /// <summary>Reads and validates files; throws <see cref="ValidationException"/> with every error.</summary>
+    public static ManifestSet ReadFiles(IEnumerable<string> paths) =>
+        Combine(paths.SelectMany(path =>
+        {
+            try
+            {
+                return Read(File.ReadAllText(path), path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return [new DocumentResult(null, [new FieldError(path, "", $"cannot read file: {e.Message}")], [])];
+            }
+        }));
+
+    /// <summary>Reads and validates manifest text; throws <see cref="ValidationException"/> with every error.</summary>
+    public static ManifestSet ReadText(string text, string source) => Combine(Read(text, source));
+
+    private static ManifestSet Combine(IEnumerable<DocumentResult> results)
+    {
+        var all = results.ToList();
+        var errors = all.SelectMany(r => r.Errors).ToList();
+        if (errors.Count > 0)
+        {
+            throw new ValidationException(errors);
+        }
+
+        return new ManifestSet(
+            [.. all.Select(r => r.Model).OfType<PodManifest>()],
+            [.. all.Select(r => r.Model).OfType<V1LimitRange>()],
+            [.. all.Select(r => r.Model).OfType<V1Namespace>()],
+            [.. all.SelectMany(r => r.Warnings)]);
+    }
+
+    private sealed record DocumentResult(object? Model, IReadOnlyList<FieldError> Errors, IReadOnlyList<FieldError> Warnings);
+
+    private static IEnumerable<DocumentResult> Read(string text, string source)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            return [new DocumentResult(null, [new FieldError(source, "", $"not valid YAML or JSON (line {e.Start.Line}, column {e.Start.Column}): {e.InnerException?.Message ?? e.Message}")], [])];
+        }
+
+        var documents = stream.Documents.Where(d => !ModelBinder.IsNull(d.RootNode)).ToList();
+        if (documents.Count == 0)
+        {
+            return [new DocumentResult(null, [new FieldError(source, "", "no Kubernetes object found")], [])];
+        }
+
+        return documents.Select((d, i) => ReadDocument(d.RootNode, documents.Count == 1 ? source : $"{source}[{i}]"));
+    }
+
+    private static DocumentResult ReadDocument(YamlNode root, string source)
+    {
+        if (root is not YamlMappingNode mapping)
+        {
+            return new DocumentResult(null, [new FieldError(source, "", "a Kubernetes object must be a mapping with apiVersion and kind")], []);
+        }
+
+        var kind = Scalar(mapping, "kind");
+        var apiVersion = Scalar(mapping, "apiVersion");
+        if (string.IsNullOrEmpty(kind))
+        {
+            return new DocumentResult(null, [new FieldError(source, "kind", "Required value")], []);
+        }
+
+        if (!Kinds.TryGetValue(kind, out var known))
+        {
+            return new DocumentResult(null, [], [new FieldError(source, "kind", $"unsupported kind \"{kind}\" ({apiVersion}), skipped")]);
+        }
+
+        if (apiVersion != known.ApiVersion)
+        {
+            return new DocumentResult(null, [new FieldError(source, "apiVersion", $"Unsupported value: \"{apiVersion}\": supported values: \"{known.ApiVersion}\"")], []);
+        }
+
+        var binder = new ModelBinder(source);
+        var json = binder.Bind(root, known.Model, "");
+        if (json is null)
+        {
+            return new DocumentResult(null, binder.Errors, binder.Warnings);
+        }
+
+        // Deserialize even after binding errors (bad fields were left out) so that semantic checks
+        // report their errors in the same pass; the model is only returned when all is clean.
+        var model = Deserialize(json, known.Model);
+        if (model is V1Pod pod)
+        {
+            var hostCgroupNamespace = binder.ExtensionValues.GetValueOrDefault("spec.hostCgroupNamespace")?.GetValue<bool>();
+            var manifest = new PodManifest(source, pod, hostCgroupNamespace);
+            // A field with a type error was left out; do not also report it as missing.
+            var semantic = PodValidator.Validate(manifest).Where(e => !binder.Errors.Any(b => b.Path == e.Path));
+            List<FieldError> errors = [.. binder.Errors, .. semantic];
+            return new DocumentResult(errors.Count == 0 ? manifest : null, errors, binder.Warnings);
+        }
+
+        return new DocumentResult(binder.Errors.Count == 0 ? model : null, binder.Errors, binder.Warnings);
+    }
+
+    private static object Deserialize(JsonNode json, Type type) =>
+        type == typeof(V1Pod) ? KubernetesJson.Deserialize<V1Pod>(json, null)
+        : type == typeof(V1LimitRange) ? KubernetesJson.Deserialize<V1LimitRange>(json, null)
+        : KubernetesJson.Deserialize<V1Namespace>(json, null);
+
+    private static string? Scalar(YamlMappingNode mapping, string key) =>
+        mapping.Children.TryGetValue(new YamlScalarNode(key), out var node) && node is YamlScalarNode s ? s.Value : null;
+}

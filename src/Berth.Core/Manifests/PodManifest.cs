@@ -1,0 +1,16 @@
+using k8s.Models;
+
+namespace Berth.Core.Manifests;
+
+/// <summary>A Pod read from a manifest, with the fields the upstream model does not carry yet.</summary>
+/// <param name="Source">Where it was read from, for messages.</param>
+/// <param name="Pod">The pod as the KubernetesClient model.</param>
+/// <param name="HostCgroupNamespace">KEP-5714 <c>spec.hostCgroupNamespace</c>; null when unset.</param>
+public sealed record PodManifest(string Source, V1Pod Pod, bool? HostCgroupNamespace);
+
+/// <summary>Everything read from a set of manifest files.</summary>
+public sealed record ManifestSet(
+    IReadOnlyList<PodManifest> Pods,
+    IReadOnlyList<V1LimitRange> LimitRanges,
+    IReadOnlyList<V1Namespace> Namespaces,
+    IReadOnlyList<FieldError> Warnings);

@@ -1,0 +1,31 @@
+namespace Berth.Core.Planning;
+
+/// <summary>
+/// Everything Berth decides about a pod before touching the node. Serialized as the stable
+/// <c>berth plan -o json</c> contract: property names and nulls for unset limits are public API.
+/// </summary>
+public sealed record PodPlan(
+    string Name,
+    string Namespace,
+    string Uid,
+    QosClass QosClass,
+    string CgroupParent,
+    long CpuShares,
+    long CpuWeight,
+    long? CpuQuota,
+    long? CpuPeriod,
+    long? MemoryLimit,
+    long? PidsLimit,
+    NamespacePlan Namespaces,
+    IReadOnlyList<ContainerPlan> Containers);
+
+public sealed record ContainerPlan(
+    string Name,
+    bool Init,
+    bool Privileged,
+    long CpuShares,
+    long? CpuQuota,
+    long? CpuPeriod,
+    long? MemoryLimit,
+    int OomScoreAdj,
+    NamespacePlan Namespaces);

@@ -1,0 +1,32 @@
+using System.Globalization;
+
+namespace Berth.Linux;
+
+/// <summary>Facts about this node read from the kernel's files.</summary>
+public static class HostFacts
+{
+    public const string CgroupMount = "/sys/fs/cgroup";
+
+    /// <summary>
+    /// 2 when <paramref name="mount"/> is a unified (cgroup2) hierarchy, else 1. A v1 or hybrid
+    /// host (controllers under /sys/fs/cgroup/&lt;ctrl&gt;, maybe an empty cgroup2 at
+    /// /sys/fs/cgroup/unified) has no cgroup.controllers at the top.
+    /// </summary>
+    public static int CgroupVersion(string mount = CgroupMount) =>
+        File.Exists(Path.Combine(mount, "cgroup.controllers")) ? 2 : 1;
+
+    /// <summary>MemTotal from /proc/meminfo in bytes, as cAdvisor reports node memory capacity.</summary>
+    public static long MemoryCapacity(string meminfo = "/proc/meminfo")
+    {
+        foreach (var line in File.ReadLines(meminfo))
+        {
+            if (line.StartsWith("MemTotal:", StringComparison.Ordinal))
+            {
+                var kib = line["MemTotal:".Length..].Trim().Split(' ')[0];
+                return long.Parse(kib, CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+
+        throw new InvalidDataException($"{meminfo} has no MemTotal line");
+    }
+}

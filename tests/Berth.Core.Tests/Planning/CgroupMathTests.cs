@@ -1,0 +1,35 @@
+using Berth.Core.Planning;
+
+namespace Berth.Core.Tests.Planning;
+
+public class CgroupMathTests
+{
+    [Theory]
+    [InlineData(0, 2)] // no request → MinShares
+    [InlineData(1, 2)] // 1*1024/1000 = 1 → clamped to 2
+    [InlineData(2, 2)]
+    [InlineData(10, 10)]
+    [InlineData(100, 102)]
+    [InlineData(999, 1022)]
+    [InlineData(1000, 1024)]
+    [InlineData(256000, 262144)] // exactly the cap
+    [InlineData(300000, 262144)] // clamped
+    public void MilliCpuToShares(long milli, long shares) => Assert.Equal(shares, CgroupMath.MilliCpuToShares(milli));
+
+    [Theory]
+    [InlineData(0, null)] // no limit → unset
+    [InlineData(1, 1000L)] // 100 µs raised to the 1000 µs minimum
+    [InlineData(10, 1000L)]
+    [InlineData(11, 1100L)]
+    [InlineData(999, 99900L)]
+    [InlineData(1000, 100000L)]
+    [InlineData(2500, 250000L)]
+    public void MilliCpuToQuota(long milli, long? quota) => Assert.Equal(quota, CgroupMath.MilliCpuToQuota(milli));
+
+    [Theory]
+    [InlineData(2, 1)]
+    [InlineData(1024, 39)]
+    [InlineData(262144, 10000)]
+    [InlineData(102, 4)]
+    public void SharesToWeight(long shares, long weight) => Assert.Equal(weight, CgroupMath.SharesToWeight(shares));
+}
