@@ -1,0 +1,59 @@
+namespace Berth.Linux.Cgroups;
+
+/// <summary>
+/// Values Berth writes on the cgroups it owns (QoS and pod level). Null means "leave unset"
+/// (unlimited). Container cgroups are written by the OCI runtime from the bundle instead.
+/// </summary>
+public sealed record CgroupValues(
+    long? CpuShares = null,
+    long? CpuQuota = null,
+    long? CpuPeriod = null,
+    long? MemoryLimit = null,
+    long? PidsLimit = null);
+
+/// <summary>
+/// Creates, writes, reads and removes cgroups by their cgroupfs-style path within the hierarchy
+/// ("/kubepods/burstable/pod&lt;uid&gt;"). One implementation per cgroup version, both rooted at a
+/// configurable mount point so tests can run them on a fake tree. Paths are validated: they are
+/// absolute, have no "." or ".." components, and can never resolve outside the mount.
+/// </summary>
+public interface ICgroupDriver
+{
+    /// <summary>1 or 2.</summary>
+    int Version { get; }
+
+    /// <summary>Where the hierarchy (v2) or the per-controller hierarchies (v1) are mounted.</summary>
+    string MountPoint { get; }
+
+    /// <summary>Creates the cgroup and any missing ancestors on every hierarchy Berth uses
+    /// (v1: each mounted controller plus name=systemd; v2: the unified tree, enabling the cpu,
+    /// memory and pids controllers in each ancestor's cgroup.subtree_control). Idempotent.
+    /// On v1, a new cpuset cgroup gets cpuset.cpus/cpuset.mems copied from its parent.</summary>
+    void Create(string path);
+
+    /// <summary>Writes the non-null values (v1: cpu.shares, cpu.cfs_quota_us, cpu.cfs_period_us,
+    /// memory.limit_in_bytes, pids.max; v2: cpu.weight from shares via the kubelet's formula,
+    /// cpu.max, memory.max, pids.max). Null values are written as "unlimited" where a previous
+    /// value could exist (quota -1 / "max", memory -1 / "max", pids "max").</summary>
+    void Apply(string path, CgroupValues values);
+
+    bool Exists(string path);
+
+    /// <summary>Reads back the values (v2 weight is reported as CpuShares null; use ReadFile for raw).</summary>
+    CgroupValues Read(string path);
+
+    /// <summary>Raw content of one control file, e.g. ("memory", "memory.limit_in_bytes") on v1 or
+    /// (null, "memory.max") on v2; null when the file does not exist.</summary>
+    string? ReadFile(string path, string? controller, string file);
+
+    /// <summary>Every pid in the cgroup and its descendants, on any hierarchy.</summary>
+    IReadOnlyList<int> Processes(string path);
+
+    /// <summary>Removes the cgroup and its (empty) descendant cgroups on every hierarchy, deepest
+    /// first. Absent cgroups are fine. Throws <see cref="IOException"/> naming the directory when
+    /// one is still busy.</summary>
+    void Remove(string path);
+
+    /// <summary>The real directories that make up this cgroup (one per v1 hierarchy, one on v2).</summary>
+    IReadOnlyList<string> Directories(string path);
+}
