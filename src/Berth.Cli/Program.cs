@@ -2,6 +2,7 @@ using System.CommandLine;
 using Berth.Cli;
 using Berth.Cli.Commands;
 using Berth.Core.Manifests;
+using Grpc.Core;
 
 return BerthCli.Run(args);
 
@@ -11,7 +12,16 @@ namespace Berth.Cli
     {
         public static RootCommand CreateRoot() => new("Berth: a Linux pod runtime with real namespaces and cgroups")
         {
+            Global.Socket,
             PlanCommand.Create(),
+            ServeCommand.Create(),
+            PodCommands.Play(),
+            PodCommands.Down(),
+            PodCommands.Ps(),
+            PodCommands.Inspect(),
+            PodCommands.Logs(),
+            PodCommands.Exec(),
+            ImageCommands.Create(),
         };
 
         /// <summary>Parses and runs; maps bad input to exit code 2 and failures to 1, never a stack trace.</summary>
@@ -32,6 +42,25 @@ namespace Berth.Cli
             try
             {
                 return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
+            {
+                foreach (var line in e.Status.Detail.Split('\n'))
+                {
+                    Console.Error.WriteLine($"error: {line}");
+                }
+
+                return ExitCodes.BadInput;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable)
+            {
+                Console.Error.WriteLine($"error: no berth agent is listening on {AgentClient.SocketPath(parse.GetValue(Global.Socket))} (start one with `berth serve`, or point --socket / BERTH_SOCKET at it)");
+                return ExitCodes.Failed;
+            }
+            catch (RpcException e)
+            {
+                Console.Error.WriteLine($"error: {e.Status.Detail}");
+                return ExitCodes.Failed;
             }
             catch (ValidationException e)
             {

@@ -33,3 +33,17 @@ public class CgroupMathTests
     [InlineData(102, 4)]
     public void SharesToWeight(long shares, long weight) => Assert.Equal(weight, CgroupMath.SharesToWeight(shares));
 }
+
+public class QosCgroupValuesTests
+{
+    [Fact]
+    public void Burstable_shares_sum_the_cpu_requests_of_burstable_pods()
+    {
+        var a = Pods.With(Pods.C("a", requests: "cpu: 250m")).Pod.Spec;
+        var b = Pods.With(Pods.C("b", requests: "cpu: 750m, memory: 1Gi")).Pod.Spec;
+        Assert.Equal(1024, QosCgroupValues.BurstableShares([a, b]));
+        Assert.Equal(2, QosCgroupValues.BurstableShares([]));
+        Assert.Equal(2, QosCgroupValues.BestEffortShares);
+        Assert.Equal(2048, QosCgroupValues.KubepodsShares(2000));
+    }
+}

@@ -1,0 +1,43 @@
+using System.CommandLine;
+using Berth.Node;
+using Berth.Runtime;
+
+namespace Berth.Cli.Commands;
+
+/// <summary><c>berth serve</c>: the node agent.</summary>
+public static class ServeCommand
+{
+    public static Command Create()
+    {
+        var defaults = new RuntimeOptions();
+        var root = new Option<string>("--root") { Description = "Persistent state", DefaultValueFactory = _ => defaults.Root };
+        var runRoot = new Option<string>("--run-root") { Description = "Volatile state (sockets, bundles, monitors)", DefaultValueFactory = _ => defaults.RunRoot };
+        var cgroupRoot = new Option<string>("--cgroup-root") { Description = "Parent cgroup of kubepods", DefaultValueFactory = _ => defaults.CgroupRoot };
+        var logRoot = new Option<string>("--log-root") { Description = "Root of pod log directories", DefaultValueFactory = _ => defaults.LogRoot };
+        var pidsLimit = new Option<long?>("--pod-pids-limit") { Description = "pids.max of every pod cgroup (default: unlimited)" };
+        var infra = new Option<string>("--infra-binary") { Description = "Static infra (pause) binary run as PID 1 of each sandbox", DefaultValueFactory = _ => defaults.InfraBinary };
+        var command = new Command("serve", "Run the node agent: pods via runc, conmon and an infra process, an API on a unix socket")
+        {
+            root, runRoot, cgroupRoot, logRoot, pidsLimit, infra,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var runtime = new RuntimeOptions
+            {
+                Root = Path.GetFullPath(parse.GetValue(root)!),
+                RunRoot = Path.GetFullPath(parse.GetValue(runRoot)!),
+                CgroupRoot = parse.GetValue(cgroupRoot)!,
+                LogRoot = Path.GetFullPath(parse.GetValue(logRoot)!),
+                PodPidsLimit = parse.GetValue(pidsLimit),
+                InfraBinary = parse.GetValue(infra)!,
+            };
+            if (runtime.PodPidsLimit is <= 0 and not -1)
+            {
+                throw new ArgumentException("--pod-pids-limit must be positive (or -1 for unlimited)");
+            }
+
+            return await AgentHost.RunAsync(new AgentOptions { Runtime = runtime, Socket = Global.SocketPath(parse) }, ct);
+        });
+        return command;
+    }
+}

@@ -1,0 +1,118 @@
+using System.Globalization;
+using Berth.Core.Planning;
+
+namespace Berth.Linux.Cgroups;
+
+/// <summary>cgroup v2: one unified tree rooted at the mount point.</summary>
+public sealed class CgroupV2Driver : ICgroupDriver
+{
+    /// <summary>The controllers Berth writes values for, in the order they are enabled.</summary>
+    public static readonly IReadOnlyList<string> Controllers = ["cpu", "memory", "pids"];
+
+    public CgroupV2Driver(string mountPoint = HostFacts.CgroupMount)
+    {
+        MountPoint = mountPoint;
+        Root = Libc.Canonical(mountPoint)
+            ?? throw new DirectoryNotFoundException($"cgroup mount point {mountPoint} does not exist");
+    }
+
+    public int Version => 2;
+
+    public string MountPoint { get; }
+
+    /// <summary>Canonical path of the mount point.</summary>
+    public string Root { get; }
+
+    /// <summary>
+    /// A controller's files appear in a cgroup only when its parent lists it in
+    /// cgroup.subtree_control, so each ancestor from the root down enables cpu, memory and pids
+    /// for its children before the next level is made, as far as the ancestor itself has them
+    /// (its cgroup.controllers). The new cgroup's own subtree_control is left alone: a cgroup
+    /// that enables controllers for children can no longer hold processes.
+    /// </summary>
+    public void Create(string path)
+    {
+        // Validate the whole path before the first ancestor is touched.
+        _ = CgroupPath.Under(Root, path);
+        var level = Root;
+        foreach (var component in CgroupPath.Components(path))
+        {
+            EnableForChildren(level);
+            level = Path.Join(level, component);
+            CgroupTree.CreateLevels(Root, level);
+        }
+    }
+
+    public void Apply(string path, CgroupValues values)
+    {
+        var directory = CgroupPath.Under(Root, path);
+        if (values.CpuShares is { } shares)
+        {
+            CgroupFiles.Write(directory, "cpu.weight", CgroupMath.SharesToWeight(shares));
+        }
+
+        var quota = values.CpuQuota?.ToString(CultureInfo.InvariantCulture) ?? "max";
+        var period = values.CpuPeriod ?? CgroupMath.QuotaPeriodMicros;
+        CgroupFiles.Write(directory, "cpu.max", string.Create(CultureInfo.InvariantCulture, $"{quota} {period}"));
+        CgroupFiles.Write(directory, "memory.max", values.MemoryLimit?.ToString(CultureInfo.InvariantCulture) ?? "max");
+        CgroupFiles.Write(directory, "pids.max", values.PidsLimit?.ToString(CultureInfo.InvariantCulture) ?? "max");
+    }
+
+    public bool Exists(string path) => Directory.Exists(CgroupPath.Under(Root, path));
+
+    public CgroupValues Read(string path)
+    {
+        var directory = CgroupPath.Under(Root, path);
+        long? quota = null;
+        long? period = null;
+        if (CgroupFiles.Read(directory, "cpu.max") is { Length: > 0 } cpuMax)
+        {
+            var fields = cpuMax.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            quota = fields[0] == "max" ? null : CgroupFiles.ParseLong(directory, "cpu.max", fields[0]);
+            period = fields.Length > 1 ? CgroupFiles.ParseLong(directory, "cpu.max", fields[1]) : null;
+        }
+
+        return new CgroupValues(
+            CpuShares: null,
+            CpuQuota: quota,
+            CpuPeriod: period,
+            MemoryLimit: CgroupFiles.ReadLong(directory, "memory.max", unlimited: "max"),
+            PidsLimit: CgroupFiles.ReadLong(directory, "pids.max", unlimited: "max"));
+    }
+
+    /// <param name="controller">Ignored: v2 has one tree.</param>
+    public string? ReadFile(string path, string? controller, string file) =>
+        CgroupFiles.Read(CgroupPath.Under(Root, path), CgroupPath.File(file));
+
+    public IReadOnlyList<int> Processes(string path)
+    {
+        var pids = new SortedSet<int>();
+        CgroupTree.CollectProcesses(CgroupPath.Under(Root, path), pids);
+        return [.. pids];
+    }
+
+    public void Remove(string path)
+    {
+        if (CgroupTree.Remove(CgroupPath.Under(Root, path)) is { } failure)
+        {
+            throw new CgroupException($"cannot remove cgroup {path}: {failure}");
+        }
+    }
+
+    public IReadOnlyList<string> Directories(string path) => [CgroupPath.Under(Root, path)];
+
+    private static void EnableForChildren(string cgroup)
+    {
+        var available = Words(CgroupFiles.Read(cgroup, "cgroup.controllers"));
+        var enabled = Words(CgroupFiles.Read(cgroup, "cgroup.subtree_control"));
+        var missing = Controllers.Where(c => available.Contains(c) && !enabled.Contains(c)).ToList();
+        if (missing.Count > 0)
+        {
+            CgroupFiles.Write(cgroup, "cgroup.subtree_control", string.Join(' ', missing.Select(c => "+" + c)));
+        }
+    }
+
+    // A fake tree keeps the "+cpu" that was written where the kernel would show "cpu".
+    private static HashSet<string> Words(string? text) =>
+        [.. (text ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(w => w.TrimStart('+'))];
+}

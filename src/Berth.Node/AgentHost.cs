@@ -1,0 +1,80 @@
+using Berth.Images;
+using Berth.Linux;
+using Berth.Linux.Cgroups;
+using Berth.Node.Api;
+using Berth.Oci;
+using Berth.Runtime;
+using Berth.Runtime.Pods;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Berth.Node;
+
+/// <summary>
+/// The node agent: one per runtime root (an exclusive lock on <c>&lt;root&gt;/agent.lock</c>),
+/// serving the CLI API (and later CRI) over a unix socket. Stopping it (SIGTERM) leaves pods
+/// running: their processes belong to their conmon monitors.
+/// </summary>
+public static class AgentHost
+{
+    public static async Task<int> RunAsync(AgentOptions options, CancellationToken ct)
+    {
+        Directory.CreateDirectory(options.Runtime.Root);
+        using var agentLock = FileLock.TryAcquire(options.LockFile);
+        if (agentLock is null)
+        {
+            await Console.Error.WriteLineAsync($"error: another berth agent is running on {options.Runtime.Root} (it holds {options.LockFile})");
+            return 1;
+        }
+
+        foreach (var dir in new[] { options.Runtime.RunRoot, options.Runtime.RuncRoot, options.Runtime.ExitDir, options.Runtime.BundlesDir, Path.GetDirectoryName(options.Socket)! })
+        {
+            Directory.CreateDirectory(dir);
+        }
+
+        // Only the lock holder gets here, so a socket file left behind is stale.
+        File.Delete(options.Socket);
+
+        var app = Build(options);
+        app.Services.GetRequiredService<PodController>().EnsureQosCgroups();
+        await app.StartAsync(ct);
+        File.SetUnixFileMode(options.Socket, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+        app.Logger.LogInformation("berth agent listening on {Socket} (root {Root}, cgroup root {CgroupRoot})", options.Socket, options.Runtime.Root, options.Runtime.CgroupRoot);
+        await app.WaitForShutdownAsync(ct);
+        return 0;
+    }
+
+    public static WebApplication Build(AgentOptions options)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Host.UseSystemd();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(options.Socket, l => l.Protocols = HttpProtocols.Http2));
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(options.Runtime);
+        builder.Services.AddSingleton<IOciRuntime>(_ => new Runc(options.Runtime.RuncRoot, ExecutablePath.Resolve(options.Runtime.RuncBinary)));
+        builder.Services.AddSingleton(sp => new Conmon(sp.GetRequiredService<IOciRuntime>(), options.Runtime.ConmonBinary));
+        builder.Services.AddSingleton<IImageStore>(_ => new LocalImageStore(options.Runtime.ImagesDir));
+        builder.Services.AddSingleton<ICgroupDriver>(_ => CgroupDrivers.ForHost());
+        builder.Services.AddSingleton<PodRuntime>();
+        builder.Services.AddSingleton<PodController>();
+        builder.Services.AddGrpc(o => o.Interceptors.Add<ErrorInterceptor>());
+
+        var app = builder.Build();
+        app.MapGrpcService<AgentService>();
+        return app;
+    }
+}

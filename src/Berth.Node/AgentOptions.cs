@@ -1,0 +1,16 @@
+using Berth.Runtime;
+
+namespace Berth.Node;
+
+/// <summary>The agent's settings: the runtime's plus where it listens.</summary>
+public sealed record AgentOptions
+{
+    public RuntimeOptions Runtime { get; init; } = new();
+
+    public string Socket { get; init; } = "/run/berth/berth.sock";
+
+    /// <summary>How long <c>play</c> waits for a pod to run or fail by default.</summary>
+    public TimeSpan PlayTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    public string LockFile => Path.Combine(Runtime.Root, "agent.lock");
+}

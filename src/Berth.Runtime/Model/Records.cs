@@ -1,0 +1,76 @@
+using System.Text.Json.Serialization;
+
+namespace Berth.Runtime.Model;
+
+[JsonConverter(typeof(JsonStringEnumConverter<SandboxState>))]
+public enum SandboxState
+{
+    Ready,
+    NotReady,
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<ContainerState>))]
+public enum ContainerState
+{
+    [JsonStringEnumMemberName("created")]
+    Created,
+
+    [JsonStringEnumMemberName("running")]
+    Running,
+
+    [JsonStringEnumMemberName("exited")]
+    Exited,
+}
+
+/// <summary>A pod sandbox as stored on disk: its config and what the node made of it.</summary>
+public sealed record SandboxRecord
+{
+    public required string Id { get; init; }
+
+    public required SandboxConfig Config { get; init; }
+
+    public SandboxState State { get; init; }
+
+    /// <summary>The infra process (catatonit) pid on the host; 0 once it is gone.</summary>
+    public int InfraPid { get; init; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>Namespace inodes pinned at creation, to tell a live infra from a reused pid.</summary>
+    public IReadOnlyDictionary<string, ulong> NamespaceInodes { get; init; } = new Dictionary<string, ulong>();
+}
+
+/// <summary>A container as stored on disk.</summary>
+public sealed record ContainerRecord
+{
+    public required string Id { get; init; }
+
+    public required string SandboxId { get; init; }
+
+    public required ContainerConfig Config { get; init; }
+
+    public required string ImageId { get; init; }
+
+    public ContainerState State { get; init; }
+
+    public int Pid { get; init; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    public DateTimeOffset? StartedAt { get; init; }
+
+    public DateTimeOffset? FinishedAt { get; init; }
+
+    public int? ExitCode { get; init; }
+
+    /// <summary>Completed, Error, OOMKilled or ContainerCannotRun.</summary>
+    public string? Reason { get; init; }
+
+    public string? Message { get; init; }
+
+    /// <summary>The container's cgroup, as /proc/&lt;pid&gt;/cgroup names it on the host.</summary>
+    public required string CgroupPath { get; init; }
+
+    /// <summary>Absolute path of the CRI log file.</summary>
+    public required string LogFile { get; init; }
+}

@@ -1,0 +1,40 @@
+using Berth.Core.Planning;
+
+namespace Berth.Runtime.Model;
+
+/// <summary>
+/// What a pod sandbox needs, in CRI's terms (runtime.v1 PodSandboxConfig): the standalone path
+/// fills it from a manifest and its plan, the CRI path from the kubelet's request.
+/// </summary>
+public sealed record SandboxConfig
+{
+    public required string Name { get; init; }
+
+    public required string Namespace { get; init; }
+
+    public required string Uid { get; init; }
+
+    public int Attempt { get; init; }
+
+    /// <summary>Hostname inside the pod's UTS namespace; the pod name when unset.</summary>
+    public string? Hostname { get; init; }
+
+    /// <summary>Directory of the pod's container logs (/var/log/pods/&lt;ns&gt;_&lt;name&gt;_&lt;uid&gt;).</summary>
+    public required string LogDirectory { get; init; }
+
+    /// <summary>The pod cgroup (cgroupfs path); the sandbox and containers get children of it.</summary>
+    public required string CgroupParent { get; init; }
+
+    public NamespaceMode Network { get; init; } = NamespaceMode.Pod;
+
+    public NamespaceMode Ipc { get; init; } = NamespaceMode.Pod;
+
+    /// <summary>POD: the infra process is PID 1 of a PID namespace the containers share.</summary>
+    public NamespaceMode Pid { get; init; } = NamespaceMode.Container;
+
+    public int OomScoreAdj { get; init; } = Core.Planning.OomScoreAdj.Infra;
+
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();
+}

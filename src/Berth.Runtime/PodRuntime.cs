@@ -1,0 +1,496 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Berth.Core.Planning;
+using Berth.Images;
+using Berth.Linux;
+using Berth.Oci;
+using Berth.Oci.Spec;
+using Berth.Runtime.Model;
+using Berth.Runtime.Specs;
+using Berth.Runtime.Store;
+using Microsoft.Extensions.Logging;
+using HostOomScore = Berth.Linux.OomScoreAdj;
+
+namespace Berth.Runtime;
+
+/// <summary>
+/// Sandboxes and containers on this node, CRI-shaped: the one place containers are created,
+/// whether the request comes from a manifest (standalone) or from the kubelet (CRI). Processes
+/// belong to their conmon monitors, so the agent may restart at any time; state is rebuilt from
+/// the records on disk and the monitors' exit files.
+/// </summary>
+public sealed class PodRuntime
+{
+    private const int SigTerm = 15;
+    private const int SigKill = 9;
+
+    private readonly RuntimeOptions options;
+    private readonly IOciRuntime oci;
+    private readonly Conmon conmon;
+    private readonly IImageStore images;
+    private readonly ILogger logger;
+    private readonly RecordStore<SandboxRecord> sandboxStore;
+    private readonly RecordStore<ContainerRecord> containerStore;
+    private readonly ConcurrentDictionary<string, SandboxRecord> sandboxes = new();
+    private readonly ConcurrentDictionary<string, ContainerRecord> containers = new();
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> locks = new();
+    private readonly ulong hardNofile;
+    private readonly IReadOnlyList<string> boundingCapabilities;
+    private int oomClampLogged;
+
+    public PodRuntime(RuntimeOptions options, IOciRuntime oci, Conmon conmon, IImageStore images, ILogger<PodRuntime> logger)
+    {
+        this.options = options;
+        this.oci = oci;
+        this.conmon = conmon;
+        this.images = images;
+        this.logger = logger;
+        sandboxStore = new RecordStore<SandboxRecord>(options.SandboxesDir);
+        containerStore = new RecordStore<ContainerRecord>(options.ContainersDir);
+        hardNofile = HardNofileLimit();
+        boundingCapabilities = SpecDefaults.BoundingCapabilities();
+        foreach (var s in sandboxStore.LoadAll())
+        {
+            sandboxes[s.Id] = s;
+        }
+
+        foreach (var c in containerStore.LoadAll())
+        {
+            containers[c.Id] = c;
+        }
+    }
+
+    public RuntimeOptions Options => options;
+
+    // ---------------------------------------------------------------- sandboxes
+
+    public async Task<SandboxRecord> RunPodSandboxAsync(SandboxConfig config, CancellationToken ct)
+    {
+        var id = Ids.New();
+        var bundle = Path.Combine(options.BundlesDir, id);
+        var rootfs = Path.Combine(bundle, "rootfs");
+        var filesDir = Path.Combine(options.SandboxesDir, id);
+        var monitor = MonitorFor(id, Path.Combine(bundle, "monitor", "infra.log"));
+        try
+        {
+            Directory.CreateDirectory(rootfs);
+            PodFiles.Write(filesDir, config.Network == NamespaceMode.Node ? null : config.Hostname ?? config.Name);
+            var spec = SandboxSpec.Build(config, id, rootfs, options, ClampOomScore(config.OomScoreAdj), hardNofile);
+            await WriteSpecAsync(bundle, spec, ct);
+            var created = await conmon.CreateAsync(id, bundle, monitor, ct);
+            await oci.StartAsync(id, ct);
+            var record = new SandboxRecord
+            {
+                Id = id,
+                Config = config,
+                State = SandboxState.Ready,
+                InfraPid = created.Pid,
+                CreatedAt = DateTimeOffset.UtcNow,
+                NamespaceInodes = NamespaceInodes.Read(created.Pid),
+            };
+            await sandboxStore.SaveAsync(id, record, ct);
+            sandboxes[id] = record;
+            logger.LogInformation("Sandbox {SandboxId} of pod {Namespace}/{Pod} running, infra pid {Pid}", id, config.Namespace, config.Name, created.Pid);
+            return record;
+        }
+        catch
+        {
+            await CleanupSandboxAsync(id, bundle, filesDir);
+            throw;
+        }
+    }
+
+    public async Task StopPodSandboxAsync(string id, CancellationToken ct)
+    {
+        var sandbox = FindSandbox(id);
+        if (sandbox is null)
+        {
+            return;
+        }
+
+        using var _ = await LockAsync(sandbox.Id, ct);
+        foreach (var container in containers.Values.Where(c => c.SandboxId == sandbox.Id).ToList())
+        {
+            await StopContainerAsync(container.Id, TimeSpan.Zero, ct);
+        }
+
+        await oci.KillAsync(sandbox.Id, SigKill, all: true, ct);
+        await WaitForExitAsync(sandbox.Id, TimeSpan.FromSeconds(10), ct);
+        await oci.DeleteAsync(sandbox.Id, ct);
+        await SaveSandboxAsync(sandbox with { State = SandboxState.NotReady, InfraPid = 0 }, ct);
+    }
+
+    public async Task RemovePodSandboxAsync(string id, CancellationToken ct)
+    {
+        var sandbox = FindSandbox(id);
+        if (sandbox is null)
+        {
+            return;
+        }
+
+        await StopPodSandboxAsync(sandbox.Id, ct);
+        foreach (var container in containers.Values.Where(c => c.SandboxId == sandbox.Id).ToList())
+        {
+            await RemoveContainerAsync(container.Id, ct);
+        }
+
+        await CleanupSandboxAsync(sandbox.Id, Path.Combine(options.BundlesDir, sandbox.Id), Path.Combine(options.SandboxesDir, sandbox.Id));
+        sandboxStore.Delete(sandbox.Id);
+        sandboxes.TryRemove(sandbox.Id, out _);
+        locks.TryRemove(sandbox.Id, out _);
+    }
+
+    /// <summary>The sandbox with its state checked against the node: NotReady once its infra is gone.</summary>
+    public SandboxRecord? GetSandbox(string idOrPrefix)
+    {
+        var sandbox = FindSandbox(idOrPrefix);
+        if (sandbox is null || sandbox.State == SandboxState.NotReady)
+        {
+            return sandbox;
+        }
+
+        return InfraAlive(sandbox) ? sandbox : sandbox with { State = SandboxState.NotReady };
+    }
+
+    public IReadOnlyList<SandboxRecord> ListSandboxes() => [.. sandboxes.Keys.Select(GetSandbox).OfType<SandboxRecord>()];
+
+    // ---------------------------------------------------------------- containers
+
+    public async Task<ContainerRecord> CreateContainerAsync(string sandboxId, ContainerConfig config, CancellationToken ct)
+    {
+        var sandbox = GetSandbox(sandboxId) ?? throw new NotFoundException($"sandbox {sandboxId} not found");
+        if (sandbox.State != SandboxState.Ready)
+        {
+            throw new PreconditionException($"sandbox {sandbox.Id} is not ready (its infra process is gone)");
+        }
+
+        var image = images.Find(config.Image) ?? throw new NotFoundException($"image \"{config.Image}\" not found: import it with `berth image import ROOTFS {config.Image}`");
+        var id = Ids.New();
+        var bundle = Path.Combine(options.BundlesDir, id);
+        var rootfs = Path.Combine(bundle, "rootfs");
+        var layerDir = Path.Combine(options.ContainersDir, id);
+        var logFile = Path.Combine(sandbox.Config.LogDirectory, config.LogPath);
+        var cgroupPath = CgroupPaths.Child(sandbox.Config.CgroupParent, id);
+        try
+        {
+            Directory.CreateDirectory(rootfs);
+            Directory.CreateDirectory(Path.Combine(layerDir, "upper"));
+            Directory.CreateDirectory(Path.Combine(layerDir, "work"));
+            Mounts.MountOverlay(image.RootfsPath, Path.Combine(layerDir, "upper"), Path.Combine(layerDir, "work"), rootfs);
+
+            var process = BuildProcess(config, sandbox);
+            var spec = ContainerSpec.Build(id, config, sandbox, process, rootfs, PodFiles.Mounts(Path.Combine(options.SandboxesDir, sandbox.Id)), cgroupPath);
+            await WriteSpecAsync(bundle, spec, ct);
+            var created = await conmon.CreateAsync(id, bundle, MonitorFor(id, logFile), ct);
+            var record = new ContainerRecord
+            {
+                Id = id,
+                SandboxId = sandbox.Id,
+                Config = config,
+                ImageId = image.Id,
+                State = ContainerState.Created,
+                Pid = created.Pid,
+                CreatedAt = DateTimeOffset.UtcNow,
+                CgroupPath = cgroupPath,
+                LogFile = logFile,
+            };
+            await SaveContainerAsync(record, ct);
+            return record;
+        }
+        catch
+        {
+            await CleanupContainerAsync(id);
+            throw;
+        }
+    }
+
+    public async Task<ContainerRecord> StartContainerAsync(string idOrPrefix, CancellationToken ct)
+    {
+        var container = FindContainer(idOrPrefix) ?? throw new NotFoundException($"container {idOrPrefix} not found");
+        if (container.State != ContainerState.Created)
+        {
+            throw new PreconditionException($"container {container.Id} is {container.State.ToString().ToLowerInvariant()}, not created");
+        }
+
+        try
+        {
+            await oci.StartAsync(container.Id, ct);
+        }
+        catch (CommandException e)
+        {
+            var failed = container with { State = ContainerState.Exited, ExitCode = 128, Reason = "ContainerCannotRun", Message = e.Message, FinishedAt = DateTimeOffset.UtcNow };
+            await SaveContainerAsync(failed, ct);
+            throw;
+        }
+
+        var started = container with { State = ContainerState.Running, StartedAt = DateTimeOffset.UtcNow };
+        await SaveContainerAsync(started, ct);
+        return await RefreshAsync(started, ct);
+    }
+
+    /// <summary>SIGTERM, then SIGKILL after <paramref name="grace"/>; returns once the container has exited.</summary>
+    public async Task StopContainerAsync(string idOrPrefix, TimeSpan grace, CancellationToken ct)
+    {
+        var container = FindContainer(idOrPrefix);
+        if (container is null)
+        {
+            return;
+        }
+
+        container = await RefreshAsync(container, ct);
+        if (container.State == ContainerState.Exited)
+        {
+            return;
+        }
+
+        if (container.State == ContainerState.Created)
+        {
+            // Never started: its init is parked in runc's create; killing it is the stop.
+            await oci.KillAsync(container.Id, SigKill, all: false, ct);
+        }
+        else if (grace > TimeSpan.Zero)
+        {
+            await oci.KillAsync(container.Id, SigTerm, all: false, ct);
+            if (await WaitForExitAsync(container.Id, grace, ct))
+            {
+                await RefreshAsync(container, ct);
+                return;
+            }
+        }
+
+        await oci.KillAsync(container.Id, SigKill, all: true, ct);
+        await WaitForExitAsync(container.Id, TimeSpan.FromSeconds(10), ct);
+        await RefreshAsync(container, ct);
+    }
+
+    public async Task RemoveContainerAsync(string idOrPrefix, CancellationToken ct)
+    {
+        var container = FindContainer(idOrPrefix);
+        if (container is null)
+        {
+            return;
+        }
+
+        await StopContainerAsync(container.Id, TimeSpan.Zero, ct);
+        await CleanupContainerAsync(container.Id);
+        containerStore.Delete(container.Id);
+        containers.TryRemove(container.Id, out _);
+    }
+
+    public async Task<ExecResult> ExecSyncAsync(string idOrPrefix, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken ct)
+    {
+        var container = await RefreshAsync(FindContainer(idOrPrefix) ?? throw new NotFoundException($"container {idOrPrefix} not found"), ct);
+        if (container.State != ContainerState.Running)
+        {
+            throw new PreconditionException($"container {container.Config.Name} is not running");
+        }
+
+        var spec = JsonSerializer.Deserialize<RuntimeSpec>(await File.ReadAllTextAsync(Path.Combine(options.BundlesDir, container.Id, "config.json"), ct), RuntimeSpec.Json)!;
+        return await oci.ExecAsync(container.Id, spec.Process with { Args = command, Terminal = false }, timeout, ct);
+    }
+
+    public async Task<ContainerRecord?> GetContainerAsync(string idOrPrefix, CancellationToken ct) =>
+        FindContainer(idOrPrefix) is { } c ? await RefreshAsync(c, ct) : null;
+
+    public async Task<IReadOnlyList<ContainerRecord>> ListContainersAsync(CancellationToken ct)
+    {
+        var result = new List<ContainerRecord>();
+        foreach (var c in containers.Values.ToList())
+        {
+            result.Add(await RefreshAsync(c, ct));
+        }
+
+        return result;
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    /// <summary>Learns exits from the monitor's files: exit code, finish time, OOM kill.</summary>
+    private async Task<ContainerRecord> RefreshAsync(ContainerRecord container, CancellationToken ct)
+    {
+        if (container.State == ContainerState.Exited)
+        {
+            return container;
+        }
+
+        var monitor = MonitorFor(container.Id, container.LogFile);
+        if (Conmon.ReadExitCode(monitor, container.Id) is not { } code)
+        {
+            return container;
+        }
+
+        var oom = File.Exists(monitor.OomFile);
+        var exited = container with
+        {
+            State = ContainerState.Exited,
+            ExitCode = code,
+            FinishedAt = File.GetLastWriteTimeUtc(monitor.ExitFile(container.Id)),
+            Reason = oom ? "OOMKilled" : code == 0 ? "Completed" : "Error",
+        };
+        await SaveContainerAsync(exited, ct);
+        return exited;
+    }
+
+    private ProcessSpec BuildProcess(ContainerConfig config, SandboxRecord sandbox)
+    {
+        IReadOnlyList<string> args = [.. config.Command, .. config.Args];
+        if (args.Count == 0)
+        {
+            throw new ArgumentException($"container {config.Name}: no command given and the image has no default command");
+        }
+
+        var hostname = sandbox.Config.Network == NamespaceMode.Node ? Environment.MachineName : sandbox.Config.Hostname ?? sandbox.Config.Name;
+        var security = config.Security;
+        var caps = security.Privileged
+            ? boundingCapabilities
+            : SpecDefaults.Adjust(security.AddCapabilities, security.DropCapabilities, boundingCapabilities);
+        return new ProcessSpec
+        {
+            Args = args,
+            Env = [SpecDefaults.DefaultPath, $"HOSTNAME={hostname}", .. config.Env.Select(kv => $"{kv.Key}={kv.Value}")],
+            Cwd = string.IsNullOrEmpty(config.WorkingDir) ? "/" : config.WorkingDir,
+            User = new UserSpec
+            {
+                Uid = (uint)(security.RunAsUser ?? 0),
+                Gid = (uint)(security.RunAsGroup ?? 0),
+                AdditionalGids = security.SupplementalGroups.Count > 0 ? [.. security.SupplementalGroups.Select(g => (uint)g)] : null,
+            },
+            Capabilities = CapabilitiesSpec.Of(caps),
+            Rlimits = SpecDefaults.Rlimits(hardNofile),
+            NoNewPrivileges = security.NoNewPrivileges && !security.Privileged,
+            OomScoreAdj = ClampOomScore(config.Limits.OomScoreAdj),
+        };
+    }
+
+    /// <summary>Without CAP_SYS_RESOURCE the kernel refuses to lower oom_score_adj and runc then
+    /// fails the container; clamp to what this process may set and say so once.</summary>
+    private int ClampOomScore(int desired)
+    {
+        var allowed = HostOomScore.Clamp(desired);
+        if (allowed != desired && Interlocked.Exchange(ref oomClampLogged, 1) == 0)
+        {
+            logger.LogWarning("oom_score_adj {Desired} cannot be set without CAP_SYS_RESOURCE; using {Allowed} (and clamping likewise from now on)", desired, allowed);
+        }
+
+        return allowed;
+    }
+
+    private bool InfraAlive(SandboxRecord sandbox)
+    {
+        if (sandbox.InfraPid <= 0 || !ProcessTable.IsAlive(sandbox.InfraPid))
+        {
+            return false;
+        }
+
+        // A reused pid would not carry the sandbox's network namespace.
+        return !sandbox.NamespaceInodes.TryGetValue("net", out var net) || NamespaceInodes.Read(sandbox.InfraPid).GetValueOrDefault("net") == net;
+    }
+
+    private async Task<bool> WaitForExitAsync(string id, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        do
+        {
+            var state = await oci.StateAsync(id, ct);
+            if (state is null || state.Status == "stopped")
+            {
+                return true;
+            }
+
+            await Task.Delay(50, ct);
+        }
+        while (DateTime.UtcNow < deadline);
+        return false;
+    }
+
+    private async Task CleanupSandboxAsync(string id, string bundle, string filesDir)
+    {
+        await TryAsync(() => oci.DeleteAsync(id, CancellationToken.None), $"delete infra {id}");
+        File.Delete(Path.Combine(options.ExitDir, id));
+        TryDelete(bundle);
+        TryDelete(filesDir);
+    }
+
+    private async Task CleanupContainerAsync(string id)
+    {
+        await TryAsync(() => oci.DeleteAsync(id, CancellationToken.None), $"delete container {id}");
+        var rootfs = Path.Combine(options.BundlesDir, id, "rootfs");
+        Mounts.Unmount(rootfs);
+        File.Delete(Path.Combine(options.ExitDir, id));
+        TryDelete(Path.Combine(options.BundlesDir, id));
+        TryDelete(Path.Combine(options.ContainersDir, id));
+    }
+
+    private void TryDelete(string dir)
+    {
+        if (!Directory.Exists(dir))
+        {
+            return;
+        }
+
+        if (Mounts.IsMountPoint(dir) || Directory.EnumerateDirectories(dir, "*", SearchOption.AllDirectories).Any(Mounts.IsMountPoint))
+        {
+            throw new IOException($"refusing to delete {dir}: something is still mounted below it");
+        }
+
+        Directory.Delete(dir, recursive: true);
+    }
+
+    private async Task TryAsync(Func<Task> action, string what)
+    {
+        try
+        {
+            await action();
+        }
+        catch (Exception e) when (e is CommandException or IOException)
+        {
+            logger.LogWarning("cleanup: {What} failed: {Error}", what, e.Message);
+        }
+    }
+
+    private MonitorPaths MonitorFor(string id, string logFile) =>
+        new(Path.Combine(options.BundlesDir, id, "monitor"), options.ExitDir, logFile, options.SocketsDir);
+
+    private static async Task WriteSpecAsync(string bundle, RuntimeSpec spec, CancellationToken ct)
+    {
+        Directory.CreateDirectory(bundle);
+        await AtomicFile.WriteAsync(Path.Combine(bundle, "config.json"), JsonSerializer.Serialize(spec, RuntimeSpec.Json), ct);
+    }
+
+    private SandboxRecord? FindSandbox(string idOrPrefix) =>
+        Ids.Resolve(idOrPrefix, sandboxes.Keys) is { } id && sandboxes.TryGetValue(id, out var s) ? s : null;
+
+    private ContainerRecord? FindContainer(string idOrPrefix) =>
+        Ids.Resolve(idOrPrefix, containers.Keys) is { } id && containers.TryGetValue(id, out var c) ? c : null;
+
+    private async Task SaveSandboxAsync(SandboxRecord record, CancellationToken ct)
+    {
+        await sandboxStore.SaveAsync(record.Id, record, ct);
+        sandboxes[record.Id] = record;
+    }
+
+    private async Task SaveContainerAsync(ContainerRecord record, CancellationToken ct)
+    {
+        await containerStore.SaveAsync(record.Id, record, ct);
+        containers[record.Id] = record;
+    }
+
+    private async Task<IDisposable> LockAsync(string id, CancellationToken ct)
+    {
+        var gate = locks.GetOrAdd(id, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        return new Releaser(gate);
+    }
+
+    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
+    {
+        public void Dispose() => gate.Release();
+    }
+
+    private static ulong HardNofileLimit()
+    {
+        var line = File.ReadLines("/proc/self/limits").FirstOrDefault(l => l.StartsWith("Max open files", StringComparison.Ordinal));
+        var fields = line?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return fields is { Length: >= 5 } && ulong.TryParse(fields[4], out var hard) ? hard : 1024;
+    }
+}

@@ -1,0 +1,76 @@
+using Berth.Core.Planning;
+using Berth.Runtime.Model;
+using k8s.Models;
+
+namespace Berth.Runtime.Pods;
+
+/// <summary>Turns a manifest's containers and the pod's plan into runtime requests: the part of
+/// the kubelet's work (kuberuntime_container.go generateContainerConfig) the standalone path does.</summary>
+public static class ContainerConfigs
+{
+    public static SandboxConfig Sandbox(V1Pod pod, PodPlan plan, string logRoot) => new()
+    {
+        Name = plan.Name,
+        Namespace = plan.Namespace,
+        Uid = plan.Uid,
+        Hostname = pod.Spec.Hostname ?? plan.Name,
+        LogDirectory = LogDirectory(logRoot, plan),
+        CgroupParent = plan.CgroupParent,
+        Network = plan.Namespaces.Network,
+        Ipc = plan.Namespaces.Ipc,
+        Pid = plan.Namespaces.Pid,
+        Labels = new Dictionary<string, string>(pod.Metadata.Labels ?? new Dictionary<string, string>()),
+        Annotations = new Dictionary<string, string>(pod.Metadata.Annotations ?? new Dictionary<string, string>()),
+    };
+
+    /// <summary>kubelet's layout: /var/log/pods/&lt;namespace&gt;_&lt;name&gt;_&lt;uid&gt;.</summary>
+    public static string LogDirectory(string logRoot, PodPlan plan) => Path.Combine(logRoot, $"{plan.Namespace}_{plan.Name}_{plan.Uid}");
+
+    public static ContainerConfig Container(V1Pod pod, V1Container container, ContainerPlan plan, int restartCount, IReadOnlyDictionary<string, string> volumePaths)
+    {
+        var podSecurity = pod.Spec.SecurityContext;
+        var security = container.SecurityContext;
+        return new ContainerConfig
+        {
+            Name = container.Name,
+            Attempt = restartCount,
+            Image = container.Image,
+            Command = [.. container.Command ?? []],
+            Args = [.. container.Args ?? []],
+            Env = [.. (container.Env ?? []).Select(e => KeyValuePair.Create(e.Name, e.Value ?? ""))],
+            WorkingDir = container.WorkingDir,
+            Mounts = [.. (container.VolumeMounts ?? []).Select(m => new ContainerMount(
+                string.IsNullOrEmpty(m.SubPath) ? volumePaths[m.Name] : Path.Combine(volumePaths[m.Name], m.SubPath),
+                m.MountPath,
+                m.ReadOnlyProperty == true))],
+            Security = new ContainerSecurity
+            {
+                Privileged = security?.Privileged == true,
+                RunAsUser = security?.RunAsUser ?? podSecurity?.RunAsUser,
+                RunAsGroup = security?.RunAsGroup ?? podSecurity?.RunAsGroup,
+                SupplementalGroups = [.. (podSecurity?.SupplementalGroups ?? []).Select(g => g ?? 0)],
+                ReadOnlyRootFilesystem = security?.ReadOnlyRootFilesystem == true,
+                NoNewPrivileges = security?.AllowPrivilegeEscalation == false,
+                AddCapabilities = [.. security?.Capabilities?.Add ?? []],
+                DropCapabilities = [.. security?.Capabilities?.Drop ?? []],
+            },
+            Limits = new ContainerLimits
+            {
+                CpuShares = plan.CpuShares,
+                CpuQuota = plan.CpuQuota,
+                CpuPeriod = plan.CpuPeriod,
+                MemoryLimit = plan.MemoryLimit,
+                OomScoreAdj = plan.OomScoreAdj,
+            },
+            Pid = plan.Namespaces.Pid,
+            Cgroup = plan.Namespaces.Cgroup,
+            LogPath = Path.Combine(container.Name, $"{restartCount}.log"),
+            Labels = new Dictionary<string, string>
+            {
+                ["io.kubernetes.container.name"] = container.Name,
+                ["io.kubernetes.pod.name"] = pod.Metadata.Name,
+                ["io.kubernetes.pod.namespace"] = pod.Metadata.NamespaceProperty ?? PodPlanner.DefaultNamespace,
+            },
+        };
+    }
+}

@@ -1,0 +1,45 @@
+namespace Berth.Runtime;
+
+/// <summary>Where the runtime keeps things and which tools it drives.</summary>
+public sealed record RuntimeOptions
+{
+    /// <summary>Persistent state: images, pods, sandbox and container records.</summary>
+    public string Root { get; init; } = "/var/lib/berth";
+
+    /// <summary>Volatile state: sockets, bundles, monitor files, runc's state.</summary>
+    public string RunRoot { get; init; } = "/run/berth";
+
+    /// <summary>Parent of the kubepods cgroup (kubelet's cgroupRoot).</summary>
+    public string CgroupRoot { get; init; } = "/";
+
+    /// <summary>Root of pod log directories (kubelet's /var/log/pods).</summary>
+    public string LogRoot { get; init; } = "/var/log/pods";
+
+    /// <summary>The infra process and its arguments; a static binary, bind-mounted into an empty root.</summary>
+    public string InfraBinary { get; init; } = "/usr/bin/catatonit";
+
+    public IReadOnlyList<string> InfraArgs { get; init; } = ["-P"];
+
+    public string RuncBinary { get; init; } = "runc";
+
+    public string ConmonBinary { get; init; } = "conmon";
+
+    /// <summary>kubelet's podPidsLimit; null means unlimited.</summary>
+    public long? PodPidsLimit { get; init; }
+
+    public string SandboxesDir => Path.Combine(Root, "sandboxes");
+
+    public string ContainersDir => Path.Combine(Root, "containers");
+
+    public string PodsDir => Path.Combine(Root, "pods");
+
+    public string ImagesDir => Path.Combine(Root, "images");
+
+    public string RuncRoot => Path.Combine(RunRoot, "runc");
+
+    public string ExitDir => Path.Combine(RunRoot, "exits");
+
+    public string BundlesDir => Path.Combine(RunRoot, "bundles");
+
+    public string SocketsDir => Path.Combine(RunRoot, "attach");
+}

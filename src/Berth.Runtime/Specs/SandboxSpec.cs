@@ -1,0 +1,76 @@
+using Berth.Core.Planning;
+using Berth.Oci.Spec;
+using Berth.Runtime.Model;
+
+namespace Berth.Runtime.Specs;
+
+/// <summary>
+/// The infra container's bundle: the static infra binary bind-mounted into an empty read-only
+/// root, holding the pod's network (with loopback, which runc brings up), IPC and UTS namespaces,
+/// and with a shared PID namespace its PID 1, where catatonit -P reaps orphaned zombies.
+/// </summary>
+public static class SandboxSpec
+{
+    public const string InfraPathInside = "/pause";
+
+    public static RuntimeSpec Build(SandboxConfig config, string sandboxId, string rootfs, RuntimeOptions options, int oomScoreAdj, ulong hardNofile)
+    {
+        List<NamespaceSpec> namespaces = [new(NamespaceTypes.Mount)];
+        if (config.Network != NamespaceMode.Node)
+        {
+            namespaces.Add(new(NamespaceTypes.Network));
+            namespaces.Add(new(NamespaceTypes.Uts));
+        }
+
+        if (config.Ipc != NamespaceMode.Node)
+        {
+            namespaces.Add(new(NamespaceTypes.Ipc));
+        }
+
+        // The infra process always gets its own PID namespace unless the pod uses the host's:
+        // with POD mode the containers join it, otherwise it simply keeps the infra isolated.
+        if (config.Pid != NamespaceMode.Node)
+        {
+            namespaces.Add(new(NamespaceTypes.Pid));
+        }
+
+        return new RuntimeSpec
+        {
+            Process = new ProcessSpec
+            {
+                Args = [InfraPathInside, .. options.InfraArgs],
+                Env = [SpecDefaults.DefaultPath],
+                Capabilities = CapabilitiesSpec.Of(SpecDefaults.Capabilities),
+                Rlimits = SpecDefaults.Rlimits(hardNofile),
+                NoNewPrivileges = true,
+                OomScoreAdj = oomScoreAdj,
+            },
+            Root = new RootSpec(rootfs, Readonly: true),
+            Hostname = config.Network == NamespaceMode.Node ? null : config.Hostname ?? config.Name,
+            Mounts =
+            [
+                .. SpecDefaults.Mounts(privileged: false),
+                new MountSpec(InfraPathInside, "bind", options.InfraBinary, ["rbind", "ro", "nosuid", "nodev"]),
+            ],
+            Annotations = new Dictionary<string, string>
+            {
+                ["io.kubernetes.cri.container-type"] = "sandbox",
+                ["io.kubernetes.cri.sandbox-id"] = sandboxId,
+                ["io.kubernetes.pod.uid"] = config.Uid,
+            },
+            Linux = new LinuxSpec
+            {
+                Namespaces = namespaces,
+                CgroupsPath = CgroupPaths.Child(config.CgroupParent, sandboxId),
+                Resources = new ResourcesSpec { Devices = SpecDefaults.DeviceRules, Cpu = new CpuSpec(Shares: (ulong)CgroupMath.MinShares, null, null) },
+                MaskedPaths = SpecDefaults.MaskedPaths,
+                ReadonlyPaths = SpecDefaults.ReadonlyPaths,
+            },
+        };
+    }
+}
+
+public static class CgroupPaths
+{
+    public static string Child(string parent, string name) => parent.TrimEnd('/') + "/" + name;
+}
