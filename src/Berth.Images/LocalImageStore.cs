@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Berth.Linux;
 
 namespace Berth.Images;
 
@@ -153,7 +154,7 @@ public sealed class LocalImageStore : IImageStore
 
                 var isGarbage = name.StartsWith(StagingPrefix, StringComparison.Ordinal)
                     || name.StartsWith(TrashPrefix, StringComparison.Ordinal)
-                    || (name.StartsWith($".{IndexFile}.", StringComparison.Ordinal) && name.EndsWith(".tmp", StringComparison.Ordinal))
+                    || AtomicFile.IsLeftoverOf(name, IndexFile)
                     || (ImageId.IsFull(name) && !referenced.Contains(name));
                 if (isGarbage)
                 {
@@ -191,7 +192,8 @@ public sealed class LocalImageStore : IImageStore
 
             // cp -a keeps owners, modes, symlinks, hard links, device nodes and fifos, which
             // File.Copy cannot; "SRC/." also carries SRC's own owner and mode onto rootfs/.
-            await HostCommand.RunAsync("cp", ["-a", "--", Path.Combine(source, "."), rootfs + "/"], ct);
+            // No timeout: how long a copy takes depends only on the size of the tree.
+            await CommandRunner.RunAsync("cp", ["-a", "--", Path.Combine(source, "."), rootfs + "/"], ct, timeout: Timeout.InfiniteTimeSpan);
 
             var size = await RegularFileBytesAsync(rootfs, ct);
             var document = new ImageDocument(id, reference.Repository, reference.Tag, reference.ToString(), DateTimeOffset.UtcNow, size);
@@ -369,27 +371,8 @@ public sealed class LocalImageStore : IImageStore
         return WriteDurablyAsync(IndexPath, new IndexDocument(sorted), StoreJson.Default.IndexDocument, ct);
     }
 
-    /// <summary>Write a temp file in the same directory, fsync it, rename it over the target.</summary>
-    private static async Task WriteDurablyAsync<T>(string path, T value, JsonTypeInfo<T> type, CancellationToken ct)
-    {
-        var temp = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, useAsync: true))
-            {
-                await JsonSerializer.SerializeAsync(stream, value, type, ct);
-                await stream.FlushAsync(ct);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
-    }
+    private static Task WriteDurablyAsync<T>(string path, T value, JsonTypeInfo<T> type, CancellationToken ct) =>
+        AtomicFile.WriteAsync(path, JsonSerializer.SerializeToUtf8Bytes(value, type), ct);
 
     /// <summary>
     /// Renames the image out of sight, so the slow recursive delete can run outside the lock and
@@ -415,7 +398,7 @@ public sealed class LocalImageStore : IImageStore
     /// </summary>
     private static async Task<long> RegularFileBytesAsync(string rootfs, CancellationToken ct)
     {
-        var listing = await HostCommand.RunAsync("find", [rootfs, "-type", "f", "-printf", "%D:%i %s\\n"], ct);
+        var listing = (await CommandRunner.RunAsync("find", [rootfs, "-type", "f", "-printf", "%D:%i %s\\n"], ct, timeout: Timeout.InfiniteTimeSpan)).Stdout;
         var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var line in listing.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {

@@ -9,6 +9,8 @@ namespace Berth.Linux;
 /// </summary>
 public static class AtomicFile
 {
+    private const string TempSuffix = ".tmp";
+
     public static void Write(string path, string content) => Write(path, Encoding.UTF8.GetBytes(content));
 
     public static void Write(string path, ReadOnlySpan<byte> content)
@@ -59,10 +61,16 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>Whether <paramref name="fileName"/> is a temporary file that a write of
+    /// <paramref name="target"/> interrupted by a crash left beside it.</summary>
+    public static bool IsLeftoverOf(string fileName, string target) =>
+        fileName.StartsWith($".{Path.GetFileName(target)}.", StringComparison.Ordinal)
+        && fileName.EndsWith(TempSuffix, StringComparison.Ordinal);
+
     private static string TempPathFor(string target) =>
         Path.Combine(
             Path.GetDirectoryName(target) ?? throw new ArgumentException($"'{target}' has no directory", nameof(target)),
-            $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+            $".{Path.GetFileName(target)}.{Guid.NewGuid():N}{TempSuffix}");
 
     private static void Replace(string temp, string target)
     {

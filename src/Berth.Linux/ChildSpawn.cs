@@ -8,24 +8,13 @@ namespace Berth.Linux;
 /// actions). System.Diagnostics.Process cannot pass extra descriptors, and conmon takes its
 /// sync and start sockets as fds 3 and 4. Everything else .NET opened is close-on-exec.
 /// </summary>
-public static partial class ChildSpawn
+public static class ChildSpawn
 {
-    private const int AfUnix = 1;
-    private const int SockSeqpacket = 5;
-    private const int SockCloexec = 0x80000;
-    private const int OCloexec = 0x80000;
-    private const int ORdwr = 2;
-    private const int OWronly = 1;
-    private const int OCreat = 0x40;
-    private const int OAppend = 0x400;
-    private const int Wnohang = 1;
-    private const short PollIn = 1;
-
     /// <summary>Creates a connected SEQPACKET socket pair, both ends close-on-exec.</summary>
     public static (int Parent, int Child) SeqpacketPair()
     {
         var fds = new int[2];
-        if (socketpair(AfUnix, SockSeqpacket | SockCloexec, 0, fds) != 0)
+        if (Libc.SocketPair(Libc.AF_UNIX, Libc.SOCK_SEQPACKET | Libc.SOCK_CLOEXEC, 0, fds) != 0)
         {
             throw Error("socketpair");
         }
@@ -37,8 +26,8 @@ public static partial class ChildSpawn
     /// Unmapped 0/1/2 go to /dev/null, or stdout/stderr to <paramref name="outputFile"/> when given.</summary>
     public static int Spawn(string path, IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> env, IReadOnlyDictionary<int, int> fdMap, string? workingDirectory = null, string? outputFile = null)
     {
-        var devNull = open("/dev/null", ORdwr | OCloexec, 0);
-        var output = outputFile is null ? devNull : open(outputFile, OWronly | OCreat | OAppend | OCloexec, 0x1a0);
+        var devNull = Libc.Open("/dev/null", Libc.O_RDWR | Libc.O_CLOEXEC, 0);
+        var output = outputFile is null ? devNull : Libc.Open(outputFile, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND | Libc.O_CLOEXEC, 0x1a0);
         if (devNull < 0 || output < 0)
         {
             throw Error("open");
@@ -49,34 +38,34 @@ public static partial class ChildSpawn
         var envp = ToCStringArray(env.Select(kv => $"{kv.Key}={kv.Value}"));
         try
         {
-            Check(posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
+            Check(Libc.PosixSpawnFileActionsInit(actions), "posix_spawn_file_actions_init");
             var map = new Dictionary<int, int>(fdMap);
             map.TryAdd(0, devNull);
             map.TryAdd(1, output);
             map.TryAdd(2, output);
             foreach (var (target, source) in map)
             {
-                Check(posix_spawn_file_actions_adddup2(actions, source, target), "posix_spawn_file_actions_adddup2");
+                Check(Libc.PosixSpawnFileActionsAddDup2(actions, source, target), "posix_spawn_file_actions_adddup2");
             }
 
             if (workingDirectory is not null)
             {
-                Check(posix_spawn_file_actions_addchdir_np(actions, workingDirectory), "posix_spawn_file_actions_addchdir_np");
+                Check(Libc.PosixSpawnFileActionsAddChdir(actions, workingDirectory), "posix_spawn_file_actions_addchdir_np");
             }
 
-            Check(posix_spawn(out var pid, path, actions, IntPtr.Zero, args, envp), $"posix_spawn {path}");
+            Check(Libc.PosixSpawn(out var pid, path, actions, IntPtr.Zero, args, envp), $"posix_spawn {path}");
             return pid;
         }
         finally
         {
-            _ = posix_spawn_file_actions_destroy(actions);
+            _ = Libc.PosixSpawnFileActionsDestroy(actions);
             Marshal.FreeHGlobal(actions);
             FreeCStringArray(args);
             FreeCStringArray(envp);
-            _ = close(devNull);
+            _ = Libc.Close(devNull);
             if (output != devNull)
             {
-                _ = close(output);
+                _ = Libc.Close(output);
             }
         }
     }
@@ -87,7 +76,7 @@ public static partial class ChildSpawn
     {
         while (true)
         {
-            var r = waitpid(pid, out var status, Wnohang);
+            var r = Libc.WaitPid(pid, out var status, Libc.WNOHANG);
             if (r == pid)
             {
                 var signal = status & 0x7f;
@@ -108,8 +97,8 @@ public static partial class ChildSpawn
     public static async Task<byte[]> ReadMessageAsync(int fd, TimeSpan timeout, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + timeout;
-        var pfd = new PollFd { Fd = fd, Events = PollIn };
-        while (poll(ref pfd, 1, 0) == 0)
+        var pfd = new Libc.PollFd { Fd = fd, Events = Libc.POLLIN };
+        while (Libc.Poll(ref pfd, 1, 0) == 0)
         {
             if (DateTime.UtcNow > deadline)
             {
@@ -120,19 +109,19 @@ public static partial class ChildSpawn
         }
 
         var buffer = new byte[65536];
-        var n = read(fd, buffer, buffer.Length);
+        var n = Libc.Read(fd, buffer, buffer.Length);
         return n < 0 ? throw Error("read") : buffer[..(int)n];
     }
 
     public static void Write(int fd, ReadOnlySpan<byte> data)
     {
-        if (write(fd, data.ToArray(), data.Length) < 0)
+        if (Libc.Write(fd, data.ToArray(), data.Length) < 0)
         {
             throw Error("write");
         }
     }
 
-    public static void Close(int fd) => _ = close(fd);
+    public static void Close(int fd) => _ = Libc.Close(fd);
 
     private static void Check(int rc, string what)
     {
@@ -144,7 +133,7 @@ public static partial class ChildSpawn
 
     private static Win32Exception Error(string what)
     {
-        var errno = Marshal.GetLastPInvokeError();
+        var errno = Libc.LastError();
         return new Win32Exception(errno, $"{what}: {Marshal.GetPInvokeErrorMessage(errno)}");
     }
 
@@ -158,48 +147,4 @@ public static partial class ChildSpawn
             Marshal.FreeCoTaskMem(p);
         }
     }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct PollFd
-    {
-        public int Fd;
-        public short Events;
-        public short Revents;
-    }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int socketpair(int domain, int type, int protocol, [Out] int[] fds);
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int open(string path, int flags, int mode);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int close(int fd);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint read(int fd, [Out] byte[] buffer, nint count);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint write(int fd, [In] byte[] buffer, nint count);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int poll(ref PollFd fds, ulong nfds, int timeout);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int waitpid(int pid, out int status, int options);
-
-    [LibraryImport("libc")]
-    private static partial int posix_spawn_file_actions_init(IntPtr actions);
-
-    [LibraryImport("libc")]
-    private static partial int posix_spawn_file_actions_destroy(IntPtr actions);
-
-    [LibraryImport("libc")]
-    private static partial int posix_spawn_file_actions_adddup2(IntPtr actions, int fd, int newfd);
-
-    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int posix_spawn_file_actions_addchdir_np(IntPtr actions, string path);
-
-    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int posix_spawn(out int pid, string path, IntPtr actions, IntPtr attr, IntPtr[] argv, IntPtr[] envp);
 }

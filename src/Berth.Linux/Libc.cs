@@ -6,7 +6,7 @@ namespace Berth.Linux;
 /// The few libc calls .NET has no API for. Paths are marshalled as UTF-8 because that is how
 /// the kernel sees file names, whatever the process locale.
 /// </summary>
-internal static class Libc
+internal static partial class Libc
 {
     public const int EPERM = 1;
     public const int ENOENT = 2;
@@ -16,10 +16,20 @@ internal static class Libc
     public const int EINVAL = 22;
 
     public const int O_RDONLY = 0;
+    public const int O_WRONLY = 1;
     public const int O_RDWR = 2;
     public const int O_CREAT = 0x40;
+    public const int O_APPEND = 0x400;
     public const int O_DIRECTORY = 0x10000;
     public const int O_CLOEXEC = 0x80000;
+
+    public const int AF_UNIX = 1;
+    public const int SOCK_SEQPACKET = 5;
+    public const int SOCK_CLOEXEC = 0x80000;
+
+    public const short POLLIN = 1;
+
+    public const int WNOHANG = 1;
 
     public const ulong MS_RDONLY = 1;
     public const ulong MS_REMOUNT = 32;
@@ -31,37 +41,72 @@ internal static class Libc
     public const int LOCK_NB = 4;
     public const int LOCK_UN = 8;
 
-    [DllImport("libc", SetLastError = true, EntryPoint = "mount")]
-    public static extern int Mount(
-        [MarshalAs(UnmanagedType.LPUTF8Str)] string? source,
-        [MarshalAs(UnmanagedType.LPUTF8Str)] string target,
-        [MarshalAs(UnmanagedType.LPUTF8Str)] string? fileSystemType,
-        ulong flags,
-        [MarshalAs(UnmanagedType.LPUTF8Str)] string? data);
+    /// <summary>struct pollfd, for <see cref="Poll"/>.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
 
-    [DllImport("libc", SetLastError = true, EntryPoint = "umount2")]
-    public static extern int Umount2([MarshalAs(UnmanagedType.LPUTF8Str)] string target, int flags);
+    [LibraryImport("libc", EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Mount(string? source, string target, string? fileSystemType, ulong flags, string? data);
 
-    [DllImport("libc", SetLastError = true, EntryPoint = "open")]
-    public static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mode);
+    [LibraryImport("libc", EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Umount2(string target, int flags);
 
-    [DllImport("libc", SetLastError = true, EntryPoint = "close")]
-    public static extern int Close(int fd);
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Open(string path, int flags, uint mode);
 
-    [DllImport("libc", SetLastError = true, EntryPoint = "fsync")]
-    public static extern int Fsync(int fd);
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    public static partial int Close(int fd);
 
-    [DllImport("libc", SetLastError = true, EntryPoint = "flock")]
-    public static extern int Flock(int fd, int operation);
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    public static partial nint Read(int fd, [Out] byte[] buffer, nint count);
 
-    [DllImport("libc", SetLastError = true, EntryPoint = "rmdir")]
-    public static extern int Rmdir([MarshalAs(UnmanagedType.LPUTF8Str)] string path);
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    public static partial nint Write(int fd, [In] byte[] buffer, nint count);
 
-    [DllImport("libc", SetLastError = true, EntryPoint = "realpath")]
-    public static extern IntPtr RealPath([MarshalAs(UnmanagedType.LPUTF8Str)] string path, IntPtr resolved);
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    public static partial int Fsync(int fd);
 
-    [DllImport("libc", EntryPoint = "free")]
-    public static extern void Free(IntPtr pointer);
+    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
+    public static partial int Flock(int fd, int operation);
+
+    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
+    public static partial int Poll(ref PollFd fds, ulong nfds, int timeout);
+
+    [LibraryImport("libc", EntryPoint = "socketpair", SetLastError = true)]
+    public static partial int SocketPair(int domain, int type, int protocol, [Out] int[] fds);
+
+    [LibraryImport("libc", EntryPoint = "waitpid", SetLastError = true)]
+    public static partial int WaitPid(int pid, out int status, int options);
+
+    [LibraryImport("libc", EntryPoint = "rmdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Rmdir(string path);
+
+    [LibraryImport("libc", EntryPoint = "realpath", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial IntPtr RealPath(string path, IntPtr resolved);
+
+    [LibraryImport("libc", EntryPoint = "free")]
+    public static partial void Free(IntPtr pointer);
+
+    // The posix_spawn family returns the error number instead of setting errno.
+    [LibraryImport("libc", EntryPoint = "posix_spawn", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int PosixSpawn(out int pid, string path, IntPtr fileActions, IntPtr attributes, IntPtr[] argv, IntPtr[] envp);
+
+    [LibraryImport("libc", EntryPoint = "posix_spawn_file_actions_init")]
+    public static partial int PosixSpawnFileActionsInit(IntPtr fileActions);
+
+    [LibraryImport("libc", EntryPoint = "posix_spawn_file_actions_destroy")]
+    public static partial int PosixSpawnFileActionsDestroy(IntPtr fileActions);
+
+    [LibraryImport("libc", EntryPoint = "posix_spawn_file_actions_adddup2")]
+    public static partial int PosixSpawnFileActionsAddDup2(IntPtr fileActions, int fd, int newFd);
+
+    [LibraryImport("libc", EntryPoint = "posix_spawn_file_actions_addchdir_np", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int PosixSpawnFileActionsAddChdir(IntPtr fileActions, string path);
 
     /// <summary>The errno of the last call, read before anything else can overwrite it.</summary>
     public static int LastError() => Marshal.GetLastPInvokeError();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Berth.Linux;
 using Berth.Oci.Spec;
 
 namespace Berth.Oci;

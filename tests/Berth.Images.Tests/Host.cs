@@ -1,3 +1,5 @@
+using Berth.Linux;
+
 namespace Berth.Images.Tests;
 
 /// <summary>The real host for tests: its tools, and whether it lets us act as root.</summary>
@@ -13,11 +15,8 @@ internal static class Host
         }
     }
 
-    public static async Task<string> RunAsync(string file, params string[] args)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        return await HostCommand.RunAsync(file, args, timeout.Token);
-    }
+    public static async Task<string> RunAsync(string file, params string[] args) =>
+        (await CommandRunner.RunAsync(file, args, CancellationToken.None, timeout: TimeSpan.FromSeconds(60))).Stdout;
 
     /// <summary>lstat as stat(1) prints it, e.g. "%u:%g", "%i", "%F".</summary>
     public static async Task<string> StatAsync(string format, string path) => (await RunAsync("stat", "-c", format, path)).TrimEnd('\n');

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Berth.Linux;
 
 namespace Berth.Images.Tests;
 
@@ -198,12 +199,12 @@ public sealed class LocalImageStoreTests : IDisposable
     {
         var missing = _scratch["no-such-dir"];
 
-        var error = await Assert.ThrowsAsync<CommandFailedException>(() => _store.ImportAsync(missing, ImageReference.Parse("app"), Ct));
+        var error = await Assert.ThrowsAsync<CommandException>(() => _store.ImportAsync(missing, ImageReference.Parse("app"), Ct));
 
-        Assert.StartsWith("cp -a -- " + missing + "/.", error.Command, StringComparison.Ordinal);
-        Assert.NotEqual(0, error.ExitCode);
-        Assert.Contains("No such file or directory", error.Stderr, StringComparison.Ordinal);
-        Assert.Contains(error.Stderr.Trim(), error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("cp -a -- " + missing + "/.", error.Result.Command, StringComparison.Ordinal);
+        Assert.NotEqual(0, error.Result.ExitCode);
+        Assert.Contains("No such file or directory", error.Result.Stderr, StringComparison.Ordinal);
+        Assert.Contains(error.Result.Stderr.Trim(), error.Message, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFileSystemEntries(_store.Root));
         Assert.Empty(_store.List());
     }

@@ -56,5 +56,15 @@ public sealed class AtomicFileTests : IDisposable
     public void A_missing_directory_is_an_error() =>
         Assert.ThrowsAny<IOException>(() => AtomicFile.Write(temp.Combine("missing", "state.json"), "x"));
 
+    [Fact]
+    public void Recognises_only_its_own_temporary_files_of_the_target()
+    {
+        Assert.True(AtomicFile.IsLeftoverOf(".index.json.0123abcd.tmp", "/var/lib/berth/index.json"));
+        Assert.True(AtomicFile.IsLeftoverOf(".index.json.0123abcd.tmp", "index.json"));
+        Assert.False(AtomicFile.IsLeftoverOf("index.json", "index.json"));
+        Assert.False(AtomicFile.IsLeftoverOf(".index.json.lock", "index.json"));
+        Assert.False(AtomicFile.IsLeftoverOf(".image.json.0123abcd.tmp", "index.json"));
+    }
+
     public void Dispose() => temp.Dispose();
 }

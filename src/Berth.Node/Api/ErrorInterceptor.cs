@@ -1,5 +1,5 @@
 using Berth.Core.Manifests;
-using Berth.Oci;
+using Berth.Linux;
 using Berth.Runtime;
 using Grpc.Core;
 using Grpc.Core.Interceptors;

@@ -1,0 +1,41 @@
+namespace Berth.Integration.Tests.Harness;
+
+/// <summary>The shared node for the tests of the "node" collection: one agent with the busybox
+/// image imported (built from the host's packages by scripts/make-rootfs, with runc inside for
+/// nested-container tests).</summary>
+public sealed class TestNode : IAsyncLifetime
+{
+    public Agent Agent { get; private set; } = null!;
+
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Berth.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Berth.slnx not found");
+    }
+
+    public async Task InitializeAsync()
+    {
+        Agent = await Agent.StartAsync("node");
+        await ImportBusyboxAsync(Agent);
+    }
+
+    public static async Task ImportBusyboxAsync(Agent agent)
+    {
+        var rootfs = Path.Combine(agent.Dir, "busybox-rootfs");
+        await Shell.HostAsync(Path.Combine(RepositoryRoot(), "scripts", "make-rootfs"), rootfs, "--with", "/usr/sbin/runc");
+        var import = await agent.BerthAsync("image", "import", rootfs, "busybox");
+        Assert.True(import.ExitCode == 0, import.ToString());
+    }
+
+    public async Task DisposeAsync() => await Agent.DisposeAsync();
+}
+
+[CollectionDefinition("node")]
+public sealed class NodeCollection : ICollectionFixture<TestNode>;
