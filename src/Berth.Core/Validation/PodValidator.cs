@@ -167,6 +167,12 @@ public static partial class PodValidator
                     add($"{path}.volumeMounts[{m}].name", $"Not found: \"{mount.Name}\"");
                 }
 
+                // A subPath names a directory inside the volume: it must not climb out of it.
+                if (mount.SubPath is { Length: > 0 } subPath && (subPath.StartsWith('/') || subPath.Split('/').Contains("..")))
+                {
+                    add($"{path}.volumeMounts[{m}].subPath", $"Invalid value: \"{subPath}\": must be a relative path without '..'");
+                }
+
                 if (string.IsNullOrEmpty(mount.MountPath) || !mount.MountPath.StartsWith('/'))
                 {
                     add($"{path}.volumeMounts[{m}].mountPath", $"Invalid value: \"{mount.MountPath}\": must be an absolute path");

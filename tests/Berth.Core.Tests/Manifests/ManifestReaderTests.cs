@@ -155,6 +155,8 @@ public class ManifestReaderTests
     [InlineData("metadata: { name: p }\nspec: { containers: [{ name: a, image: b, restartPolicy: Always }] }", "spec.containers[0].restartPolicy", "Forbidden")]
     [InlineData("metadata: { name: p }\nspec: { containers: [{ name: a, image: b, volumeMounts: [{ name: v, mountPath: /x }] }] }", "spec.containers[0].volumeMounts[0].name", "Not found")]
     [InlineData("metadata: { name: p }\nspec: { containers: [{ name: a, image: b, imagePullPolicy: Sometimes }] }", "spec.containers[0].imagePullPolicy", "Unsupported value")]
+    [InlineData("metadata: { name: p }\nspec: { volumes: [{ name: v, emptyDir: {} }], containers: [{ name: a, image: b, volumeMounts: [{ name: v, mountPath: /x, subPath: ../../etc }] }] }", "spec.containers[0].volumeMounts[0].subPath", "without '..'")]
+    [InlineData("metadata: { name: p }\nspec: { volumes: [{ name: v, emptyDir: {} }], containers: [{ name: a, image: b, volumeMounts: [{ name: v, mountPath: /x, subPath: /etc }] }] }", "spec.containers[0].volumeMounts[0].subPath", "relative path")]
     public void Rejects_invalid_pods(string body, string path, string message)
     {
         var error = Assert.Single(Fails("apiVersion: v1\nkind: Pod\n" + body).Errors);
