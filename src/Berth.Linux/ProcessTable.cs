@@ -34,7 +34,11 @@ public static class ProcessTable
         return children;
     }
 
-    internal readonly record struct ProcStat(char State, int ParentPid);
+    /// <summary>When the process started, in clock ticks since boot (stat field 22): with the pid
+    /// it names one process for good, so a reused pid is not mistaken for a container.</summary>
+    public static ulong? StartTimeOf(int pid) => Stat(pid)?.StartTime;
+
+    internal readonly record struct ProcStat(char State, int ParentPid, ulong StartTime);
 
     /// <summary>"pid (comm) S ppid ...": comm may hold spaces and parentheses, so the fields
     /// after it are found from the last ')'.</summary>
@@ -46,14 +50,16 @@ public static class ProcessTable
             return null;
         }
 
-        var fields = stat[(close + 2)..].Split(' ', 3);
+        var fields = stat[(close + 2)..].Split(' ');
         if (fields.Length < 2 || fields[0].Length != 1)
         {
             return null;
         }
 
+        // Field 22 (starttime) is the 20th after the comm's closing parenthesis.
+        var startTime = fields.Length > 19 && ulong.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var st) ? st : 0;
         return int.TryParse(fields[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ppid)
-            ? new ProcStat(fields[0][0], ppid)
+            ? new ProcStat(fields[0][0], ppid, startTime)
             : null;
     }
 

@@ -40,7 +40,9 @@ public static class AgentHost
         File.Delete(options.Socket);
 
         var app = Build(options);
-        app.Services.GetRequiredService<PodController>().EnsureQosCgroups();
+        var pods = app.Services.GetRequiredService<PodController>();
+        pods.EnsureQosCgroups();
+        await pods.RecoverAsync(ct);
         await app.StartAsync(ct);
         File.SetUnixFileMode(options.Socket, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
         app.Logger.LogInformation("berth agent listening on {Socket} (root {Root}, cgroup root {CgroupRoot})", options.Socket, options.Runtime.Root, options.Runtime.CgroupRoot);
@@ -69,8 +71,10 @@ public static class AgentHost
         builder.Services.AddSingleton(sp => new Conmon(sp.GetRequiredService<IOciRuntime>(), options.Runtime.ConmonBinary));
         builder.Services.AddSingleton<IImageStore>(_ => new LocalImageStore(options.Runtime.ImagesDir));
         builder.Services.AddSingleton<ICgroupDriver>(_ => CgroupDrivers.ForHost());
+        builder.Services.AddSingleton(options.Lifecycle);
         builder.Services.AddSingleton<PodRuntime>();
         builder.Services.AddSingleton<PodController>();
+        builder.Services.AddHostedService<Supervisor>();
         builder.Services.AddGrpc(o => o.Interceptors.Add<ErrorInterceptor>());
 
         var app = builder.Build();

@@ -1,4 +1,5 @@
 using Berth.Runtime;
+using Berth.Runtime.Pods;
 
 namespace Berth.Node;
 
@@ -6,6 +7,8 @@ namespace Berth.Node;
 public sealed record AgentOptions
 {
     public RuntimeOptions Runtime { get; init; } = new();
+
+    public LifecycleOptions Lifecycle { get; init; } = new();
 
     public string Socket { get; init; } = "/run/berth/berth.sock";
 

@@ -36,6 +36,9 @@ public interface IOciRuntime
     Task DeleteAsync(string id, CancellationToken ct);
 
     Task<ExecResult> ExecAsync(string id, ProcessSpec process, TimeSpan timeout, CancellationToken ct);
+
+    /// <summary>Every container the runtime knows under its state root.</summary>
+    Task<IReadOnlyList<OciState>> ListAsync(CancellationToken ct);
 }
 
 /// <summary>runc, with its state kept under Berth's own root so it never mixes with other users of runc.</summary>
@@ -97,6 +100,13 @@ public sealed class Runc(string stateRoot, string binary = "runc") : IOciRuntime
         {
             File.Delete(file);
         }
+    }
+
+    public async Task<IReadOnlyList<OciState>> ListAsync(CancellationToken ct)
+    {
+        var result = await RunAsync(["list", "--format", "json"], ct);
+        var text = result.Stdout.Trim();
+        return text is "" or "null" ? [] : JsonSerializer.Deserialize<List<OciState>>(text) ?? [];
     }
 
     private Task<CommandResult> RunAsync(IEnumerable<string> args, CancellationToken ct, bool check = true, TimeSpan? timeout = null) =>

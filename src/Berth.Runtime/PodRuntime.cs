@@ -3,6 +3,7 @@ using System.Text.Json;
 using Berth.Core.Planning;
 using Berth.Images;
 using Berth.Linux;
+using Berth.Linux.Cgroups;
 using Berth.Oci;
 using Berth.Oci.Spec;
 using Berth.Runtime.Model;
@@ -28,6 +29,7 @@ public sealed class PodRuntime
     private readonly IOciRuntime oci;
     private readonly Conmon conmon;
     private readonly IImageStore images;
+    private readonly ICgroupDriver cgroups;
     private readonly ILogger logger;
     private readonly RecordStore<SandboxRecord> sandboxStore;
     private readonly RecordStore<ContainerRecord> containerStore;
@@ -38,12 +40,13 @@ public sealed class PodRuntime
     private readonly IReadOnlyList<string> boundingCapabilities;
     private int oomClampLogged;
 
-    public PodRuntime(RuntimeOptions options, IOciRuntime oci, Conmon conmon, IImageStore images, ILogger<PodRuntime> logger)
+    public PodRuntime(RuntimeOptions options, IOciRuntime oci, Conmon conmon, IImageStore images, ICgroupDriver cgroups, ILogger<PodRuntime> logger)
     {
         this.options = options;
         this.oci = oci;
         this.conmon = conmon;
         this.images = images;
+        this.cgroups = cgroups;
         this.logger = logger;
         sandboxStore = new RecordStore<SandboxRecord>(options.SandboxesDir);
         containerStore = new RecordStore<ContainerRecord>(options.ContainersDir);
@@ -85,6 +88,7 @@ public sealed class PodRuntime
                 Config = config,
                 State = SandboxState.Ready,
                 InfraPid = created.Pid,
+                InfraStartTime = ProcessTable.StartTimeOf(created.Pid) ?? 0,
                 CreatedAt = DateTimeOffset.UtcNow,
                 NamespaceInodes = NamespaceInodes.Read(created.Pid),
             };
@@ -190,6 +194,7 @@ public sealed class PodRuntime
                 ImageId = image.Id,
                 State = ContainerState.Created,
                 Pid = created.Pid,
+                StartTime = ProcessTable.StartTimeOf(created.Pid) ?? 0,
                 CreatedAt = DateTimeOffset.UtcNow,
                 CgroupPath = cgroupPath,
                 LogFile = logFile,
@@ -305,7 +310,8 @@ public sealed class PodRuntime
 
     // ---------------------------------------------------------------- internals
 
-    /// <summary>Learns exits from the monitor's files: exit code, finish time, OOM kill.</summary>
+    /// <summary>Learns exits from the monitor's files (exit code, finish time) and the cgroup's
+    /// OOM events; a process that vanished without either (a host reboot) is reported as such.</summary>
     private async Task<ContainerRecord> RefreshAsync(ContainerRecord container, CancellationToken ct)
     {
         if (container.State == ContainerState.Exited)
@@ -314,22 +320,85 @@ public sealed class PodRuntime
         }
 
         var monitor = MonitorFor(container.Id, container.LogFile);
-        if (Conmon.ReadExitCode(monitor, container.Id) is not { } code)
+        ContainerRecord exited;
+        if (Conmon.ReadExitCode(monitor, container.Id) is { } code)
+        {
+            var oom = File.Exists(monitor.OomFile) || OomKills(container.CgroupPath) > 0;
+            exited = container with
+            {
+                State = ContainerState.Exited,
+                ExitCode = code,
+                Signal = code > 128 ? code - 128 : null,
+                FinishedAt = File.GetLastWriteTimeUtc(monitor.ExitFile(container.Id)),
+                Reason = oom ? "OOMKilled" : code == 0 ? "Completed" : "Error",
+            };
+        }
+        else if (!IsSameProcess(container.Pid, container.StartTime))
+        {
+            exited = container with
+            {
+                State = ContainerState.Exited,
+                ExitCode = 255,
+                FinishedAt = DateTimeOffset.UtcNow,
+                Reason = "Error",
+                Message = "the container's process is gone and its monitor recorded no exit code (was the host rebooted?)",
+            };
+        }
+        else
         {
             return container;
         }
 
-        var oom = File.Exists(monitor.OomFile);
-        var exited = container with
-        {
-            State = ContainerState.Exited,
-            ExitCode = code,
-            FinishedAt = File.GetLastWriteTimeUtc(monitor.ExitFile(container.Id)),
-            Reason = oom ? "OOMKilled" : code == 0 ? "Completed" : "Error",
-        };
         await SaveContainerAsync(exited, ct);
         return exited;
     }
+
+    /// <summary>The kernel's count of OOM kills in a cgroup (v1 memory.oom_control, v2 memory.events).</summary>
+    private long OomKills(string cgroupPath)
+    {
+        var text = cgroups.Version == 1
+            ? cgroups.ReadFile(cgroupPath, "memory", "memory.oom_control")
+            : cgroups.ReadFile(cgroupPath, null, "memory.events");
+        var line = text?.Split('\n').FirstOrDefault(l => l.StartsWith("oom_kill ", StringComparison.Ordinal));
+        return line is not null && long.TryParse(line["oom_kill ".Length..], out var n) ? n : 0;
+    }
+
+    private static bool IsSameProcess(int pid, ulong startTime) =>
+        pid > 0 && ProcessTable.IsAlive(pid) && (startTime == 0 || ProcessTable.StartTimeOf(pid) == startTime);
+
+    /// <summary>
+    /// After a crash or a reboot: removes what no record knows (runc containers and bundles left by
+    /// a create that never got recorded) and containers whose sandbox is gone, so nothing is
+    /// duplicated or leaked.
+    /// </summary>
+    public async Task ReconcileAsync(CancellationToken ct)
+    {
+        foreach (var orphan in containers.Values.Where(c => !sandboxes.ContainsKey(c.SandboxId)).ToList())
+        {
+            logger.LogWarning("Removing container {ContainerId}: its sandbox {SandboxId} is gone", orphan.Id, orphan.SandboxId);
+            await RemoveContainerAsync(orphan.Id, ct);
+        }
+
+        var known = sandboxes.Keys.Concat(containers.Keys).ToHashSet();
+        var runcIds = (await oci.ListAsync(ct)).Select(s => s.Id);
+        IEnumerable<string> Dirs(string root) => Directory.Exists(root) ? Directory.EnumerateDirectories(root).Select(Path.GetFileName).OfType<string>() : [];
+        var leftovers = runcIds.Concat(Dirs(options.BundlesDir)).Concat(Dirs(options.ContainersDir)).Concat(Dirs(options.SandboxesDir));
+        foreach (var id in leftovers.Distinct().Where(id => !known.Contains(id)).ToList())
+        {
+            logger.LogWarning("Removing {Id}: the runtime has it but no record does (an interrupted create)", id);
+            await TryAsync(() => oci.KillAsync(id, SigKill, all: true, ct), $"kill {id}");
+            await CleanupContainerAsync(id);
+            TryDelete(Path.Combine(options.SandboxesDir, id));
+        }
+    }
+
+    /// <summary>Containers of a sandbox, for reconciliation by the pod layer.</summary>
+    public IReadOnlyList<ContainerRecord> ContainersOf(string sandboxId) =>
+        [.. containers.Values.Where(c => c.SandboxId == sandboxId)];
+
+    /// <summary>Sandboxes created for a pod uid, including ones no pod record names yet.</summary>
+    public IReadOnlyList<SandboxRecord> SandboxesOfPod(string uid) =>
+        [.. sandboxes.Values.Where(s => s.Config.Uid == uid)];
 
     private ProcessSpec BuildProcess(ContainerConfig config, SandboxRecord sandbox)
     {
@@ -375,9 +444,9 @@ public sealed class PodRuntime
         return allowed;
     }
 
-    private bool InfraAlive(SandboxRecord sandbox)
+    private static bool InfraAlive(SandboxRecord sandbox)
     {
-        if (sandbox.InfraPid <= 0 || !ProcessTable.IsAlive(sandbox.InfraPid))
+        if (!IsSameProcess(sandbox.InfraPid, sandbox.InfraStartTime))
         {
             return false;
         }

@@ -58,7 +58,16 @@ public class ProcessTableTests
     [InlineData("42 (a) b (c) Z 1 0 0", 'Z', 1)]
     [InlineData("42 (with space) R 100", 'R', 100)]
     public void Stat_fields_are_read_after_the_last_parenthesis(string stat, char state, int parent) =>
-        Assert.Equal(new ProcessTable.ProcStat(state, parent), ProcessTable.ParseStat(stat));
+        Assert.Equal(new ProcessTable.ProcStat(state, parent, 0), ProcessTable.ParseStat(stat));
+
+    [Fact]
+    public void Start_time_is_field_22()
+    {
+        var stat = "42 (x y) S 1 42 42 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 123456 5000 100";
+        Assert.Equal(123456UL, ProcessTable.ParseStat(stat)!.Value.StartTime);
+        Assert.True(ProcessTable.StartTimeOf(Environment.ProcessId) > 0);
+        Assert.Equal(ProcessTable.StartTimeOf(Environment.ProcessId), ProcessTable.StartTimeOf(Environment.ProcessId));
+    }
 
     [Fact]
     public void A_truncated_stat_line_has_no_fields() => Assert.Null(ProcessTable.ParseStat("42 (sleep"));

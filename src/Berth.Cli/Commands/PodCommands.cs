@@ -96,20 +96,23 @@ public static class PodCommands
 
             var wide = format == "wide";
             var table = wide
-                ? new TableWriter("NAMESPACE", "POD", "PHASE", "QOS", "CONTAINER", "STATE", "RESTARTS", "AGE", "ID")
-                : new TableWriter("NAMESPACE", "POD", "PHASE", "READY", "RESTARTS", "AGE");
+                ? new TableWriter("NAMESPACE", "POD", "STATUS", "QOS", "CONTAINER", "STATE", "RESTARTS", "AGE", "ID")
+                : new TableWriter("NAMESPACE", "POD", "STATUS", "READY", "RESTARTS", "AGE");
             foreach (var pod in response.Pods)
             {
                 var apps = pod.Containers.Where(c => !c.Init).ToList();
+
+                // Like kubectl's STATUS: the phase, unless a container waits (CrashLoopBackOff).
+                var status = pod.Containers.FirstOrDefault(c => c.WaitingReason == "CrashLoopBackOff")?.WaitingReason ?? pod.Phase;
                 if (!wide)
                 {
-                    table.Add(pod.Namespace, pod.Name, pod.Phase, $"{apps.Count(c => c.State == "running")}/{apps.Count}", apps.Sum(c => c.RestartCount).ToString(), Global.Age(pod.CreatedUnixMs));
+                    table.Add(pod.Namespace, pod.Name, status, $"{apps.Count(c => c.State == "running")}/{apps.Count}", apps.Sum(c => c.RestartCount).ToString(), Global.Age(pod.CreatedUnixMs));
                     continue;
                 }
 
                 foreach (var c in pod.Containers)
                 {
-                    table.Add(pod.Namespace, pod.Name, pod.Phase, pod.QosClass, (c.Init ? "init:" : "") + c.Name, ContainerState(c), c.RestartCount.ToString(), Global.Age(pod.CreatedUnixMs), c.Id.Length > 12 ? c.Id[..12] : c.Id);
+                    table.Add(pod.Namespace, pod.Name, status, pod.QosClass, (c.Init ? "init:" : "") + c.Name, ContainerState(c), c.RestartCount.ToString(), Global.Age(pod.CreatedUnixMs), c.Id.Length > 12 ? c.Id[..12] : c.Id);
                 }
             }
 
@@ -185,6 +188,10 @@ public static class PodCommands
         return command;
     }
 
-    private static string ContainerState(ContainerSummary c) =>
-        c.State == "exited" ? $"exited ({c.ExitCode}{(c.Reason.Length > 0 ? ", " + c.Reason : "")})" : c.State;
+    private static string ContainerState(ContainerSummary c) => c.State switch
+    {
+        "exited" => $"exited ({c.ExitCode}{(c.Reason.Length > 0 ? ", " + c.Reason : "")})",
+        "waiting" when c.WaitingReason.Length > 0 => c.WaitingReason + (c.Reason.Length > 0 ? $" (last: {c.ExitCode}, {c.Reason})" : ""),
+        _ => c.State,
+    };
 }

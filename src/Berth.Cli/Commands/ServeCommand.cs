@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Berth.Node;
 using Berth.Runtime;
+using Berth.Runtime.Pods;
 
 namespace Berth.Cli.Commands;
 
@@ -16,9 +17,14 @@ public static class ServeCommand
         var logRoot = new Option<string>("--log-root") { Description = "Root of pod log directories", DefaultValueFactory = _ => defaults.LogRoot };
         var pidsLimit = new Option<long?>("--pod-pids-limit") { Description = "pids.max of every pod cgroup (default: unlimited)" };
         var infra = new Option<string>("--infra-binary") { Description = "Static infra (pause) binary run as PID 1 of each sandbox", DefaultValueFactory = _ => defaults.InfraBinary };
+        var lifecycle = new LifecycleOptions();
+        var backoffBase = new Option<double>("--backoff-base") { Description = "CrashLoopBackOff's first delay in seconds", DefaultValueFactory = _ => lifecycle.BackoffBase.TotalSeconds };
+        var backoffMax = new Option<double>("--backoff-max") { Description = "CrashLoopBackOff's longest delay in seconds", DefaultValueFactory = _ => lifecycle.BackoffMax.TotalSeconds };
+        var syncInterval = new Option<double>("--sync-interval") { Description = "Seconds between two looks at every pod", DefaultValueFactory = _ => lifecycle.SyncInterval.TotalSeconds };
+        var manifests = new Option<string?>("--manifests") { Description = "Directory of static pod manifests, run like the kubelet's staticPodPath" };
         var command = new Command("serve", "Run the node agent: pods via runc, conmon and an infra process, an API on a unix socket")
         {
-            root, runRoot, cgroupRoot, logRoot, pidsLimit, infra,
+            root, runRoot, cgroupRoot, logRoot, pidsLimit, infra, backoffBase, backoffMax, syncInterval, manifests,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -36,7 +42,19 @@ public static class ServeCommand
                 throw new ArgumentException("--pod-pids-limit must be positive (or -1 for unlimited)");
             }
 
-            return await AgentHost.RunAsync(new AgentOptions { Runtime = runtime, Socket = Global.SocketPath(parse) }, ct);
+            if (parse.GetValue(backoffBase) <= 0 || parse.GetValue(backoffMax) < parse.GetValue(backoffBase) || parse.GetValue(syncInterval) <= 0)
+            {
+                throw new ArgumentException("--backoff-base and --sync-interval must be positive and --backoff-max at least --backoff-base");
+            }
+
+            var lifecycleOptions = new LifecycleOptions
+            {
+                BackoffBase = TimeSpan.FromSeconds(parse.GetValue(backoffBase)),
+                BackoffMax = TimeSpan.FromSeconds(parse.GetValue(backoffMax)),
+                SyncInterval = TimeSpan.FromSeconds(parse.GetValue(syncInterval)),
+                ManifestsDir = parse.GetValue(manifests) is { } dir ? Path.GetFullPath(dir) : null,
+            };
+            return await AgentHost.RunAsync(new AgentOptions { Runtime = runtime, Lifecycle = lifecycleOptions, Socket = Global.SocketPath(parse) }, ct);
         });
         return command;
     }

@@ -161,8 +161,9 @@ public sealed class AgentService(PodController pods, PodRuntime runtime, IImageS
             Id = c.Record?.Id ?? "",
             State = c.State,
             RestartCount = c.Container.RestartCount,
-            ExitCode = c.Record?.ExitCode ?? 0,
-            Reason = c.Record?.Reason ?? "",
+            ExitCode = c.ExitCode ?? 0,
+            Reason = c.Reason ?? "",
+            WaitingReason = c.WaitingReason ?? "",
             Init = c.Container.Init,
             Image = c.Record?.Config.Image ?? "",
         }));

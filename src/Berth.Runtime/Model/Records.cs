@@ -36,6 +36,9 @@ public sealed record SandboxRecord
 
     public DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>The infra process's start time (clock ticks since boot), to tell it from a reused pid.</summary>
+    public ulong InfraStartTime { get; init; }
+
     /// <summary>Namespace inodes pinned at creation, to tell a live infra from a reused pid.</summary>
     public IReadOnlyDictionary<string, ulong> NamespaceInodes { get; init; } = new Dictionary<string, ulong>();
 }
@@ -55,6 +58,9 @@ public sealed record ContainerRecord
 
     public int Pid { get; init; }
 
+    /// <summary>The init process's start time (clock ticks since boot), to tell it from a reused pid.</summary>
+    public ulong StartTime { get; init; }
+
     public DateTimeOffset CreatedAt { get; init; }
 
     public DateTimeOffset? StartedAt { get; init; }
@@ -62,6 +68,9 @@ public sealed record ContainerRecord
     public DateTimeOffset? FinishedAt { get; init; }
 
     public int? ExitCode { get; init; }
+
+    /// <summary>The signal that ended the process, when one did (exit code 128 + signal).</summary>
+    public int? Signal { get; init; }
 
     /// <summary>Completed, Error, OOMKilled or ContainerCannotRun.</summary>
     public string? Reason { get; init; }

@@ -26,6 +26,10 @@ public static class ContainerConfigs
     /// <summary>kubelet's layout: /var/log/pods/&lt;namespace&gt;_&lt;name&gt;_&lt;uid&gt;.</summary>
     public static string LogDirectory(string logRoot, PodPlan plan) => Path.Combine(logRoot, $"{plan.Namespace}_{plan.Name}_{plan.Uid}");
 
+    /// <summary>Host paths of the pod's volumes: emptyDir under the pod's directory, hostPath as given.</summary>
+    public static IReadOnlyDictionary<string, string> VolumePaths(V1Pod pod, string podDir) =>
+        (pod.Spec.Volumes ?? []).ToDictionary(v => v.Name, v => v.HostPath?.Path ?? Path.Combine(podDir, "volumes", v.Name));
+
     public static ContainerConfig Container(V1Pod pod, V1Container container, ContainerPlan plan, int restartCount, IReadOnlyDictionary<string, string> volumePaths)
     {
         var podSecurity = pod.Spec.SecurityContext;

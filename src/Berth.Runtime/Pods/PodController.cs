@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Berth.Core.Manifests;
 using Berth.Core.Planning;
@@ -7,7 +6,6 @@ using Berth.Images;
 using Berth.Linux;
 using Berth.Linux.Cgroups;
 using Berth.Runtime.Model;
-using Berth.Runtime.Store;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -16,39 +14,39 @@ namespace Berth.Runtime.Pods;
 
 /// <summary>
 /// The standalone front door: does the kubelet's part for pods from manifests (QoS and pod
-/// cgroups, volumes, container configs, init order, phases, events) and drives
-/// <see cref="PodRuntime"/>, the same runtime the CRI path uses.
+/// cgroups, volumes, admission checks, termination, recovery) and drives <see cref="PodRuntime"/>,
+/// the same runtime the CRI path uses. <see cref="PodSync"/> keeps each pod as its spec says.
 /// </summary>
 public sealed class PodController
 {
-    private const int MaxEvents = 100;
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly PodRuntime runtime;
     private readonly ICgroupDriver cgroups;
     private readonly IImageStore images;
+    private readonly PodRecords records;
+    private readonly PodSync sync;
+    private readonly LifecycleOptions lifecycle;
     private readonly NodeFacts node;
     private readonly ILogger logger;
-    private readonly RecordStore<PodRecord> store;
-    private readonly ConcurrentDictionary<string, PodRecord> pods = new();
-    private readonly SemaphoreSlim podsGate = new(1, 1);
+    private readonly SemaphoreSlim admission = new(1, 1);
 
-    public PodController(PodRuntime runtime, ICgroupDriver cgroups, IImageStore images, ILogger<PodController> logger)
+    public PodController(PodRuntime runtime, ICgroupDriver cgroups, IImageStore images, LifecycleOptions lifecycle, ILoggerFactory loggers)
     {
         this.runtime = runtime;
         this.cgroups = cgroups;
         this.images = images;
-        this.logger = logger;
+        this.lifecycle = lifecycle;
+        logger = loggers.CreateLogger<PodController>();
         var options = runtime.Options;
         node = new NodeFacts(cgroups.Version, CgroupDriver.Cgroupfs, options.CgroupRoot, HostFacts.MemoryCapacity(), options.PodPidsLimit);
-        store = new RecordStore<PodRecord>(options.PodsDir);
-        foreach (var pod in store.LoadAll())
-        {
-            pods[pod.Uid] = pod;
-        }
+        records = new PodRecords(options.PodsDir);
+        sync = new PodSync(runtime, records, cgroups, lifecycle, loggers.CreateLogger<PodSync>());
     }
 
     public NodeFacts Node => node;
+
+    public PodRecords Records => records;
 
     private CgroupName Root => CgroupName.Root(node.CgroupRoot, node.CgroupDriver);
 
@@ -64,34 +62,128 @@ public sealed class PodController
         UpdateBurstableShares();
     }
 
+    // ---------------------------------------------------------------- recovery and supervision
+
+    /// <summary>
+    /// After an agent crash or a reboot: removes what an interrupted operation left (runtime
+    /// orphans, pods whose creation never finished: whole or nothing), and containers a pod no
+    /// longer references, so that nothing runs twice. Exits that happened meanwhile are read from
+    /// the monitors' files by the next sync, which applies the restart policy once.
+    /// </summary>
+    public async Task RecoverAsync(CancellationToken ct)
+    {
+        await runtime.ReconcileAsync(ct);
+        foreach (var pod in records.All)
+        {
+            using var _ = await records.LockAsync(pod.Uid, ct);
+            if (pod.Lifecycle == PodLifecycle.Creating)
+            {
+                logger.LogWarning("Pod {Namespace}/{Pod} was being created when the agent stopped: removing it (whole or nothing)", pod.Namespace, pod.Name);
+                await RemovePodAsync(pod, TimeSpan.Zero, ct);
+                continue;
+            }
+
+            var referenced = pod.Containers.Select(c => c.Id).OfType<string>().ToHashSet();
+            foreach (var sandbox in runtime.SandboxesOfPod(pod.Uid))
+            {
+                if (sandbox.Id != pod.SandboxId)
+                {
+                    await runtime.RemovePodSandboxAsync(sandbox.Id, ct);
+                    continue;
+                }
+
+                foreach (var stray in runtime.ContainersOf(sandbox.Id).Where(c => !referenced.Contains(c.Id)))
+                {
+                    logger.LogWarning("Removing container {ContainerId} of pod {Pod}: no record refers to it", stray.Id, pod.Name);
+                    await runtime.RemoveContainerAsync(stray.Id, ct);
+                }
+            }
+        }
+    }
+
+    /// <summary>Syncs every pod, forever: restarts, back-off, init order, sandbox changes.</summary>
+    public async Task SuperviseAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            foreach (var uid in records.Uids.ToList())
+            {
+                await SyncOneAsync(uid, ct);
+            }
+
+            await Task.Delay(lifecycle.SyncInterval, ct);
+        }
+    }
+
+    private async Task<PodRecord?> SyncOneAsync(string uid, CancellationToken ct)
+    {
+        using var _ = await records.LockAsync(uid, ct);
+        if (records.Get(uid) is not { } pod)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await sync.SyncAsync(pod, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning("Syncing pod {Namespace}/{Pod} failed: {Error}", pod.Namespace, pod.Name, e.Message);
+            pod = records.Get(uid) ?? pod;
+            if (pod.Events.LastOrDefault() is not { Reason: "FailedSync" } last || last.Message != e.Message)
+            {
+                await records.SaveAsync(PodSync.AddEvent(pod, "Warning", "FailedSync", e.Message) with { Message = e.Message }, ct);
+            }
+
+            return pod;
+        }
+    }
+
     // ---------------------------------------------------------------- play
 
     /// <summary>Creates every pod of the set and waits until each runs or fails.</summary>
     public async Task<IReadOnlyList<PodStatus>> PlayAsync(ManifestSet set, TimeSpan timeout, CancellationToken ct)
     {
-        await podsGate.WaitAsync(ct);
         var created = new List<PodRecord>();
+        await admission.WaitAsync(ct);
         try
         {
             var plans = set.Pods.Select(p => (Manifest: p, Plan: PodPlanner.Plan(p, node))).ToList();
             Preflight(plans);
             foreach (var (manifest, plan) in plans)
             {
-                created.Add(await CreatePodAsync(manifest, plan, ct));
+                created.Add(await CreatePodAsync(manifest, plan, source: null, ct));
             }
         }
         finally
         {
-            podsGate.Release();
+            admission.Release();
         }
 
         var result = new List<PodStatus>();
         foreach (var pod in created)
         {
-            result.Add(await RunContainersAsync(pod, timeout, ct));
+            result.Add(await StartPodAsync(pod.Uid, timeout, ct));
         }
 
         return result;
+    }
+
+    /// <summary>Creates a pod from a manifest without waiting for it (static pods).</summary>
+    public async Task<PodRecord> AddAsync(PodManifest manifest, string? source, CancellationToken ct)
+    {
+        await admission.WaitAsync(ct);
+        try
+        {
+            var plan = PodPlanner.Plan(manifest, node);
+            Preflight([(manifest, plan)]);
+            return await CreatePodAsync(manifest, plan, source, ct);
+        }
+        finally
+        {
+            admission.Release();
+        }
     }
 
     /// <summary>Everything that can be checked before anything is created, as field errors.</summary>
@@ -102,12 +194,12 @@ public sealed class PodController
         {
             void Add(string path, string message) => errors.Add(new FieldError(manifest.Source, path, message));
             var spec = manifest.Pod.Spec;
-            if (pods.Values.Any(p => p.Name == plan.Name && p.Namespace == plan.Namespace))
+            if (records.All.Any(p => p.Name == plan.Name && p.Namespace == plan.Namespace) || plans.Count(p => p.Plan.Name == plan.Name && p.Plan.Namespace == plan.Namespace) > 1)
             {
                 Add("metadata.name", $"Duplicate value: pod {plan.Namespace}/{plan.Name} already exists");
             }
 
-            if (pods.ContainsKey(plan.Uid))
+            if (records.Get(plan.Uid) is not null)
             {
                 Add("metadata.uid", $"Duplicate value: a pod with uid {plan.Uid} already exists");
             }
@@ -129,24 +221,7 @@ public sealed class PodController
             {
                 for (var i = 0; i < (list?.Count ?? 0); i++)
                 {
-                    var container = list![i];
-                    if (images.Find(container.Image) is null)
-                    {
-                        Add($"{path}[{i}].image", $"Not found: \"{container.Image}\": no such image on this node (berth image import ROOTFS {container.Image})");
-                    }
-
-                    if (container.Command is not { Count: > 0 } && container.Args is not { Count: > 0 })
-                    {
-                        Add($"{path}[{i}].command", "Required value: the image has no default command");
-                    }
-
-                    for (var e = 0; e < (container.Env?.Count ?? 0); e++)
-                    {
-                        if (container.Env![e].ValueFrom is not null)
-                        {
-                            Add($"{path}[{i}].env[{e}].valueFrom", "Unsupported value: only literal values are supported");
-                        }
-                    }
+                    PreflightContainer(list![i], $"{path}[{i}]", Add);
                 }
             }
         }
@@ -157,148 +232,145 @@ public sealed class PodController
         }
     }
 
-    /// <summary>Pod cgroup, volumes and sandbox; on any failure everything made so far is undone.</summary>
-    private async Task<PodRecord> CreatePodAsync(PodManifest manifest, PodPlan plan, CancellationToken ct)
+    private void PreflightContainer(V1Container container, string path, Action<string, string> add)
     {
-        var undo = new Stack<Func<Task>>();
-        var events = new List<PodEvent> { Event("Normal", "Scheduled", $"assigned {plan.Namespace}/{plan.Name} to {Environment.MachineName}") };
+        ImageRecord? image = null;
+        try
+        {
+            image = images.Find(container.Image);
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException)
+        {
+            add($"{path}.image", $"Invalid value: \"{container.Image}\": {e.Message}");
+            return;
+        }
+
+        if (image is null)
+        {
+            add($"{path}.image", $"Not found: \"{container.Image}\": no such image on this node (berth image import ROOTFS {container.Image})");
+        }
+
+        if (container.Command is not { Count: > 0 } && container.Args is not { Count: > 0 })
+        {
+            add($"{path}.command", "Required value: the image has no default command");
+        }
+
+        for (var e = 0; e < (container.Env?.Count ?? 0); e++)
+        {
+            if (container.Env![e].ValueFrom is not null)
+            {
+                add($"{path}.env[{e}].valueFrom", "Unsupported value: only literal values are supported");
+            }
+        }
+
+        foreach (var (hook, name) in new[] { (container.Lifecycle?.PostStart, "postStart"), (container.Lifecycle?.PreStop, "preStop") })
+        {
+            if (hook is not null && hook.Exec is null)
+            {
+                add($"{path}.lifecycle.{name}", "Unsupported value: only exec hooks are supported");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Pod cgroup, volumes and sandbox. The record is written first as Creating, so an agent killed
+    /// halfway removes the pod on its next start; on any failure everything made so far is undone.
+    /// </summary>
+    private async Task<PodRecord> CreatePodAsync(PodManifest manifest, PodPlan plan, string? source, CancellationToken ct)
+    {
+        var containers = (manifest.Pod.Spec.InitContainers ?? []).Select(c => new PodContainer(c.Name, true, null, 0) { Sidecar = ContainerResources.IsRestartableInit(c) })
+            .Concat(manifest.Pod.Spec.Containers.Select(c => new PodContainer(c.Name, false, null, 0)));
+        var pod = new PodRecord
+        {
+            Uid = plan.Uid,
+            Name = plan.Name,
+            Namespace = plan.Namespace,
+            ManifestJson = KubernetesJson.Serialize(manifest.Pod),
+            HostCgroupNamespace = manifest.HostCgroupNamespace,
+            Plan = plan,
+            Lifecycle = PodLifecycle.Creating,
+            Source = source,
+            Containers = [.. containers],
+            CreatedAt = DateTimeOffset.UtcNow,
+        };
+        pod = PodSync.AddEvent(pod, "Normal", "Scheduled", $"Successfully assigned {plan.Namespace}/{plan.Name} to {Environment.MachineName}");
+        using var _ = await records.LockAsync(pod.Uid, ct);
+        await records.SaveAsync(pod, ct);
         try
         {
             cgroups.Create(plan.CgroupParent);
-            undo.Push(() => Task.Run(() => cgroups.Remove(plan.CgroupParent), CancellationToken.None));
             cgroups.Apply(plan.CgroupParent, new CgroupValues(plan.CpuShares, plan.CpuQuota, plan.CpuPeriod, plan.MemoryLimit, plan.PidsLimit));
-
-            var podDir = Path.Combine(runtime.Options.PodsDir, plan.Uid);
-            undo.Push(() => Task.Run(() => DeleteDirectory(podDir), CancellationToken.None));
-            PrepareVolumes(manifest.Pod, podDir);
-
-            var logDir = ContainerConfigs.LogDirectory(runtime.Options.LogRoot, plan);
-            undo.Push(() => Task.Run(() => DeleteDirectory(logDir), CancellationToken.None));
+            PrepareVolumes(manifest.Pod, sync.PodDirectory(pod));
             var sandbox = await runtime.RunPodSandboxAsync(ContainerConfigs.Sandbox(manifest.Pod, plan, runtime.Options.LogRoot), ct);
-            undo.Push(() => runtime.RemovePodSandboxAsync(sandbox.Id, CancellationToken.None));
-
-            var containers = (manifest.Pod.Spec.InitContainers ?? []).Select(c => new PodContainer(c.Name, true, null, 0))
-                .Concat(manifest.Pod.Spec.Containers.Select(c => new PodContainer(c.Name, false, null, 0)));
-            var record = new PodRecord
-            {
-                Uid = plan.Uid,
-                Name = plan.Name,
-                Namespace = plan.Namespace,
-                ManifestJson = KubernetesJson.Serialize(manifest.Pod),
-                HostCgroupNamespace = manifest.HostCgroupNamespace,
-                Plan = plan,
-                SandboxId = sandbox.Id,
-                Containers = [.. containers],
-                Events = events,
-                CreatedAt = DateTimeOffset.UtcNow,
-            };
-            await SaveAsync(record, ct);
+            pod = await records.SaveAsync(pod with { SandboxId = sandbox.Id, Lifecycle = PodLifecycle.Active }, ct);
             if (plan.QosClass == QosClass.Burstable)
             {
                 UpdateBurstableShares();
             }
 
-            return record;
+            return pod;
         }
         catch (Exception e)
         {
             logger.LogWarning("Creating pod {Namespace}/{Pod} failed, rolling back: {Error}", plan.Namespace, plan.Name, e.Message);
-            while (undo.TryPop(out var step))
-            {
-                try
-                {
-                    await step();
-                }
-                catch (Exception undoError)
-                {
-                    logger.LogError("Rollback step failed: {Error}", undoError.Message);
-                }
-            }
-
-            throw;
-        }
-    }
-
-    /// <summary>Init containers one at a time to success, then the app containers; waits until
-    /// the pod runs or fails. A container that cannot be created removes the whole pod.</summary>
-    private async Task<PodStatus> RunContainersAsync(PodRecord pod, TimeSpan timeout, CancellationToken ct)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(timeout);
-        var manifest = Manifest(pod);
-        try
-        {
-            foreach (var container in pod.Containers)
-            {
-                var spec = (container.Init ? manifest.Spec.InitContainers : manifest.Spec.Containers).Single(c => c.Name == container.Name);
-                pod = await StartContainerAsync(pod, container, spec, deadline.Token);
-                if (container.Init && !await InitSucceededAsync(pod, container.Name, deadline.Token))
-                {
-                    break;
-                }
-            }
-
-            // Run-to-completion pods: give short-lived containers their moment before reporting.
-            var status = await StatusAsync(pod, ct);
-            while (status.Phase == PodPhase.Pending && !deadline.IsCancellationRequested)
-            {
-                await Task.Delay(PollInterval, deadline.Token);
-                status = await StatusAsync(pod, ct);
-            }
-
-            return status;
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            return await StatusAsync(pod, ct);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogWarning("Pod {Namespace}/{Pod} could not start its containers, removing it: {Error}", pod.Namespace, pod.Name, e.Message);
             await RemovePodAsync(pod, TimeSpan.Zero, CancellationToken.None);
             throw;
         }
     }
 
-    private async Task<PodRecord> StartContainerAsync(PodRecord pod, PodContainer container, V1Container spec, CancellationToken ct)
+    /// <summary>Syncs a new pod until it runs or fails. A container that cannot even be created
+    /// (bad mount, runtime error) removes the whole pod and reports the cause.</summary>
+    private async Task<PodStatus> StartPodAsync(string uid, TimeSpan timeout, CancellationToken ct)
     {
-        var manifest = Manifest(pod);
-        var plan = pod.Plan.Containers.Single(c => c.Name == container.Name && c.Init == container.Init);
-        var config = ContainerConfigs.Container(manifest, spec, plan, container.RestartCount, VolumePaths(manifest, Path.Combine(runtime.Options.PodsDir, pod.Uid)));
-        var record = await runtime.CreateContainerAsync(pod.SandboxId!, config, ct);
-        pod = pod with { Containers = [.. pod.Containers.Select(c => c.Name == container.Name ? c with { Id = record.Id } : c)] };
-        pod = AddEvent(pod, Event("Normal", "Created", $"Created container {container.Name}", container.Name));
-        await SaveAsync(pod, ct);
-        await runtime.StartContainerAsync(record.Id, ct);
-        pod = AddEvent(pod, Event("Normal", "Started", $"Started container {container.Name}", container.Name));
-        await SaveAsync(pod, ct);
-        return pod;
-    }
-
-    private async Task<bool> InitSucceededAsync(PodRecord pod, string name, CancellationToken ct)
-    {
-        var id = pod.Containers.Single(c => c.Name == name).Id!;
-        while (true)
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(timeout);
+        try
         {
-            var record = await runtime.GetContainerAsync(id, ct);
-            if (record?.State == ContainerState.Exited)
+            while (true)
             {
-                return record.ExitCode == 0;
+                PodRecord pod;
+                using (await records.LockAsync(uid, deadline.Token))
+                {
+                    pod = records.Get(uid) ?? throw new NotFoundException($"pod {uid} was removed");
+                    pod = await sync.SyncAsync(pod, deadline.Token);
+                }
+
+                var status = await StatusAsync(pod, ct);
+                if (status.Phase != PodPhase.Pending)
+                {
+                    return status;
+                }
+
+                await Task.Delay(PollInterval, deadline.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested && records.Get(uid) is { } pod)
+        {
+            return await StatusAsync(pod, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not NotFoundException && records.Get(uid) is { } pod)
+        {
+            logger.LogWarning("Pod {Namespace}/{Pod} could not start its containers, removing it: {Error}", pod.Namespace, pod.Name, e.Message);
+            using (await records.LockAsync(uid, CancellationToken.None))
+            {
+                await RemovePodAsync(pod, TimeSpan.Zero, CancellationToken.None);
             }
 
-            await Task.Delay(PollInterval, ct);
+            throw;
         }
     }
 
-    // ---------------------------------------------------------------- down, status
+    // ---------------------------------------------------------------- down
 
     public async Task<IReadOnlyList<string>> DownAsync(IEnumerable<string> podRefs, int? gracePeriodSeconds, CancellationToken ct)
     {
         var removed = new List<string>();
         foreach (var reference in podRefs)
         {
-            var pod = Find(reference) ?? throw new NotFoundException($"pod \"{reference}\" not found");
-            var grace = TimeSpan.FromSeconds(gracePeriodSeconds ?? Manifest(pod).Spec.TerminationGracePeriodSeconds ?? 30);
+            var found = Find(reference) ?? throw new NotFoundException($"pod \"{reference}\" not found");
+            using var _ = await records.LockAsync(found.Uid, ct);
+            var pod = records.Get(found.Uid) ?? found;
+            var grace = TimeSpan.FromSeconds(gracePeriodSeconds ?? PodSync.ManifestOf(pod).Spec.TerminationGracePeriodSeconds ?? 30);
             await RemovePodAsync(pod, grace, ct);
             removed.Add($"{pod.Namespace}/{pod.Name}");
         }
@@ -306,24 +378,55 @@ public sealed class PodController
         return removed;
     }
 
+    /// <summary>
+    /// The kubelet's termination: app containers stop together (preStop hook, then SIGTERM, then
+    /// SIGKILL when the grace period is over), then sidecars in reverse start order, then the
+    /// sandbox, the pod cgroup, volumes, logs and the record. Caller holds the pod's lock.
+    /// </summary>
     private async Task RemovePodAsync(PodRecord pod, TimeSpan grace, CancellationToken ct)
     {
-        // App containers in reverse start order, then init containers (sidecars), each with its grace period.
-        foreach (var container in pod.Containers.Reverse().Where(c => c.Id is not null))
+        var deadline = DateTimeOffset.UtcNow + grace;
+        var manifest = PodSync.ManifestOf(pod);
+        TimeSpan Remaining() => TimeSpan.FromTicks(Math.Max(0, (deadline - DateTimeOffset.UtcNow).Ticks));
+
+        async Task StopAsync(PodContainer container)
         {
-            await runtime.StopContainerAsync(container.Id!, grace, ct);
+            if (container.Id is null || await runtime.GetContainerAsync(container.Id, ct) is not { State: ContainerState.Running })
+            {
+                return;
+            }
+
+            pod = PodSync.AddEvent(pod, "Normal", "Killing", $"Stopping container {container.Name}", container.Name);
+            if (PodSync.SpecOf(manifest, container).Lifecycle?.PreStop?.Exec?.Command is { Count: > 0 } hook && Remaining() > TimeSpan.Zero)
+            {
+                try
+                {
+                    await runtime.ExecSyncAsync(container.Id, [.. hook], Remaining(), ct);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogWarning("preStop hook of {Container} failed: {Error}", container.Name, e.Message);
+                }
+            }
+
+            await runtime.StopContainerAsync(container.Id, Remaining(), ct);
         }
 
-        if (pod.SandboxId is not null)
+        await Task.WhenAll(pod.Containers.Where(c => !c.Init).Select(StopAsync));
+        foreach (var sidecar in pod.Containers.Where(c => c.Init).Reverse())
         {
-            await runtime.RemovePodSandboxAsync(pod.SandboxId, ct);
+            await StopAsync(sidecar);
+        }
+
+        foreach (var sandbox in runtime.SandboxesOfPod(pod.Uid))
+        {
+            await runtime.RemovePodSandboxAsync(sandbox.Id, ct);
         }
 
         cgroups.Remove(pod.Plan.CgroupParent);
-        DeleteDirectory(Path.Combine(runtime.Options.PodsDir, pod.Uid));
+        DeleteDirectory(sync.PodDirectory(pod));
         DeleteDirectory(ContainerConfigs.LogDirectory(runtime.Options.LogRoot, pod.Plan));
-        store.Delete(pod.Uid);
-        pods.TryRemove(pod.Uid, out _);
+        records.Delete(pod.Uid);
         if (pod.Plan.QosClass == QosClass.Burstable)
         {
             UpdateBurstableShares();
@@ -332,24 +435,26 @@ public sealed class PodController
         logger.LogInformation("Pod {Namespace}/{Pod} removed", pod.Namespace, pod.Name);
     }
 
+    // ---------------------------------------------------------------- status
+
     /// <summary>"name", "namespace/name" or a uid (or its unique prefix).</summary>
     public PodRecord? Find(string reference)
     {
         var slash = reference.IndexOf('/');
         var (ns, name) = slash < 0 ? (null, reference) : (reference[..slash], reference[(slash + 1)..]);
-        var byName = pods.Values.Where(p => p.Name == name && (ns is null || p.Namespace == ns)).ToList();
+        var byName = records.All.Where(p => p.Name == name && (ns is null || p.Namespace == ns)).ToList();
         if (byName.Count == 1)
         {
             return byName[0];
         }
 
-        return Ids.Resolve(reference, pods.Keys) is { } uid ? pods[uid] : null;
+        return Ids.Resolve(reference, records.Uids) is { } uid ? records.Get(uid) : null;
     }
 
     public async Task<IReadOnlyList<PodStatus>> ListAsync(CancellationToken ct)
     {
         var result = new List<PodStatus>();
-        foreach (var pod in pods.Values.OrderBy(p => p.CreatedAt))
+        foreach (var pod in records.All.Where(p => p.Lifecycle != PodLifecycle.Creating))
         {
             result.Add(await StatusAsync(pod, ct));
         }
@@ -359,15 +464,15 @@ public sealed class PodController
 
     public async Task<PodStatus> StatusAsync(PodRecord pod, CancellationToken ct)
     {
-        pod = pods.GetValueOrDefault(pod.Uid) ?? pod;
+        pod = records.Get(pod.Uid) ?? pod;
         var containers = new List<ContainerStatus>();
         foreach (var c in pod.Containers)
         {
             containers.Add(new ContainerStatus(c, c.Id is null ? null : await runtime.GetContainerAsync(c.Id, ct)));
         }
 
-        var policy = Manifest(pod).Spec.RestartPolicy ?? "Always";
-        var phase = PodPhase.Of(policy, [.. containers.Select(c => (c.Container.Init, c.Record))]);
+        var policy = PodSync.ManifestOf(pod).Spec.RestartPolicy ?? "Always";
+        var phase = PodPhase.Of(pod.Lifecycle, policy, containers);
         return new PodStatus(pod, phase, pod.SandboxId is null ? null : runtime.GetSandbox(pod.SandboxId), containers);
     }
 
@@ -377,30 +482,52 @@ public sealed class PodController
         var pod = Find(reference) ?? throw new NotFoundException($"pod \"{reference}\" not found");
         var status = await StatusAsync(pod, ct);
         var doc = BerthJson.ToNode(pod.Plan)!.AsObject();
+        var ready = status.Sandbox?.State == SandboxState.Ready;
         doc["phase"] = status.Phase;
-        doc["infraPid"] = status.Sandbox?.State == SandboxState.Ready ? status.Sandbox.InfraPid : 0;
+        doc["infraPid"] = ready ? status.Sandbox!.InfraPid : 0;
         doc["sandboxId"] = pod.SandboxId;
+        doc["sandboxAttempt"] = pod.SandboxAttempt;
+        doc["source"] = pod.Source;
+        doc["message"] = pod.Message;
         doc["createdAt"] = pod.CreatedAt;
+        doc["conditions"] = BerthJson.ToNode(Conditions(status));
         doc["events"] = BerthJson.ToNode(pod.Events);
-        var containers = doc["containers"]!.AsArray();
-        foreach (var node in containers)
+        foreach (var node in doc["containers"]!.AsArray())
         {
             var c = node!.AsObject();
-            var s = status.Containers.Single(x => x.Container.Name == (string?)c["name"]);
+            var s = status.Containers.Single(x => x.Container.Name == (string?)c["name"] && x.Container.Init == (bool)c["init"]!);
             var running = s.Record?.State == ContainerState.Running;
             c["id"] = s.Record?.Id;
-            c["state"] = s.State;
+            c["state"] = s.State == "waiting" ? (s.Record is null ? "created" : "exited") : s.State;
+            c["waitingReason"] = s.WaitingReason;
             c["pid"] = running ? s.Record!.Pid : 0;
-            c["exitCode"] = s.Record?.ExitCode;
-            c["reason"] = s.Record?.Reason;
+            c["exitCode"] = s.ExitCode;
+            c["reason"] = s.Reason;
+            c["signal"] = s.Record?.Signal;
             c["restartCount"] = s.Container.RestartCount;
             c["cgroupPath"] = s.Record?.CgroupPath;
             c["startedAt"] = s.Record?.StartedAt;
             c["finishedAt"] = s.Record?.FinishedAt;
+            c["lastState"] = BerthJson.ToNode(s.Container.LastState);
             c["namespaceInodes"] = running && ProcessTable.IsAlive(s.Record!.Pid) ? BerthJson.ToNode(NamespaceInodes.Read(s.Record.Pid)) : new JsonObject();
         }
 
         return doc;
+    }
+
+    /// <summary>Pod conditions as the kubelet reports them.</summary>
+    private static IReadOnlyList<object> Conditions(PodStatus status)
+    {
+        var initialized = status.Containers.Where(c => c.Container.Init && !c.Container.Sidecar).All(c => c.Container.Done && c.ExitCode == 0);
+        var containersReady = status.Containers.Where(c => !c.Container.Init || c.Container.Sidecar).All(c => c.State == "running");
+        string Bool(bool b) => b ? "True" : "False";
+        return
+        [
+            new { type = "PodScheduled", status = "True" },
+            new { type = "Initialized", status = Bool(initialized) },
+            new { type = "ContainersReady", status = Bool(containersReady) },
+            new { type = "Ready", status = Bool(containersReady && status.Sandbox?.State == SandboxState.Ready) },
+        ];
     }
 
     /// <summary>The log file of a container's current (or previous) instance.</summary>
@@ -420,7 +547,7 @@ public sealed class PodController
     public string ContainerId(string reference, string? containerName)
     {
         var pod = Find(reference) ?? throw new NotFoundException($"pod \"{reference}\" not found");
-        return ResolveContainer(pod, containerName).Id ?? throw new PreconditionException($"container {containerName} has not been created");
+        return ResolveContainer(pod, containerName).Id ?? throw new PreconditionException($"container {containerName} has no running instance");
     }
 
     private static PodContainer ResolveContainer(PodRecord pod, string? name)
@@ -441,7 +568,7 @@ public sealed class PodController
     {
         var burstable = CgroupName.ForQos(Root, QosClass.Burstable).ToCgroupfs();
         cgroups.Create(burstable);
-        var specs = pods.Values.Where(p => p.Plan.QosClass == QosClass.Burstable).Select(p => Manifest(p).Spec);
+        var specs = records.All.Where(p => p.Plan.QosClass == QosClass.Burstable).Select(p => PodSync.ManifestOf(p).Spec);
         cgroups.Apply(burstable, new CgroupValues(CpuShares: QosCgroupValues.BurstableShares(specs)));
     }
 
@@ -458,23 +585,6 @@ public sealed class PodController
                 Directory.CreateDirectory(hostPath.Path);
             }
         }
-    }
-
-    private static IReadOnlyDictionary<string, string> VolumePaths(V1Pod pod, string podDir) =>
-        (pod.Spec.Volumes ?? []).ToDictionary(v => v.Name, v => v.HostPath?.Path ?? Path.Combine(podDir, "volumes", v.Name));
-
-    private static V1Pod Manifest(PodRecord pod) => KubernetesJson.Deserialize<V1Pod>(pod.ManifestJson, null);
-
-    private static PodEvent Event(string type, string reason, string message, string? container = null) =>
-        new(DateTimeOffset.UtcNow, type, reason, message, container);
-
-    private static PodRecord AddEvent(PodRecord pod, PodEvent e) =>
-        pod with { Events = [.. pod.Events.Append(e).TakeLast(MaxEvents)] };
-
-    private async Task SaveAsync(PodRecord pod, CancellationToken ct)
-    {
-        await store.SaveAsync(pod.Uid, pod, ct);
-        pods[pod.Uid] = pod;
     }
 
     private static void DeleteDirectory(string dir)

@@ -1,6 +1,21 @@
+using System.Text.Json.Serialization;
 using Berth.Core.Planning;
 
 namespace Berth.Runtime.Pods;
+
+/// <summary>Where a pod is in its own life, as opposed to its phase (which its containers decide).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<PodLifecycle>))]
+public enum PodLifecycle
+{
+    /// <summary>Being created by play: a crash now means roll back on the next start (whole or nothing).</summary>
+    Creating,
+
+    /// <summary>Created; the supervisor keeps it as its spec says.</summary>
+    Active,
+
+    /// <summary>Its sandbox changed under restartPolicy Never: nothing will run again.</summary>
+    Finished,
+}
 
 /// <summary>A pod the agent runs from a manifest, as stored on disk.</summary>
 public sealed record PodRecord
@@ -18,7 +33,15 @@ public sealed record PodRecord
 
     public required PodPlan Plan { get; init; }
 
+    public PodLifecycle Lifecycle { get; init; }
+
     public string? SandboxId { get; init; }
+
+    /// <summary>How many sandboxes this pod has had (CRI's attempt).</summary>
+    public int SandboxAttempt { get; init; }
+
+    /// <summary>"file:&lt;path&gt;" for static pods; null for pods played through the API.</summary>
+    public string? Source { get; init; }
 
     public IReadOnlyList<PodContainer> Containers { get; init; } = [];
 
@@ -30,8 +53,28 @@ public sealed record PodRecord
     public string? Message { get; init; }
 }
 
-/// <summary>A container of the pod: its name in the manifest and its current runtime container.</summary>
-public sealed record PodContainer(string Name, bool Init, string? Id, int RestartCount);
+/// <summary>How a container instance ended.</summary>
+public sealed record Termination(int ExitCode, string Reason, int? Signal, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);
+
+/// <summary>A container of the pod: its name in the manifest, its current runtime container and
+/// what the kubelet tracks across its restarts.</summary>
+public sealed record PodContainer(string Name, bool Init, string? Id, int RestartCount)
+{
+    /// <summary>A restartable init container (restartPolicy: Always): a sidecar.</summary>
+    public bool Sidecar { get; init; }
+
+    /// <summary>The previous instance's end, for `ps`, `inspect` and `logs --previous`.</summary>
+    public Termination? LastState { get; init; }
+
+    /// <summary>The next restart is not before this (CrashLoopBackOff).</summary>
+    public DateTimeOffset? BackoffUntil { get; init; }
+
+    /// <summary>The delay the last back-off used; doubles up to the cap.</summary>
+    public TimeSpan Backoff { get; init; }
+
+    /// <summary>Done for good: a completed init container, or one the restart policy keeps down.</summary>
+    public bool Done { get; init; }
+}
 
 /// <summary>Something that happened to a pod, in the kubelet's event vocabulary.</summary>
 public sealed record PodEvent(DateTimeOffset Time, string Type, string Reason, string Message, string? Container = null);

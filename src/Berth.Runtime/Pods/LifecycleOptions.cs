@@ -1,0 +1,20 @@
+namespace Berth.Runtime.Pods;
+
+/// <summary>The kubelet's lifecycle timings; agent settings so tests can run them fast.</summary>
+public sealed record LifecycleOptions
+{
+    /// <summary>CrashLoopBackOff's first delay (kubelet: 10 s), doubled after each crash.</summary>
+    public TimeSpan BackoffBase { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>CrashLoopBackOff's cap (kubelet: 300 s).</summary>
+    public TimeSpan BackoffMax { get; init; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>A container that ran this long starts its back-off afresh (kubelet: 10 min).</summary>
+    public TimeSpan BackoffReset { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How often the supervisor looks at every pod.</summary>
+    public TimeSpan SyncInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Static pod manifests (kubelet's staticPodPath); null for none.</summary>
+    public string? ManifestsDir { get; init; }
+}

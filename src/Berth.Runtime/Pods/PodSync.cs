@@ -1,0 +1,286 @@
+using Berth.Linux.Cgroups;
+using Berth.Runtime.Model;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+
+namespace Berth.Runtime.Pods;
+
+/// <summary>
+/// Brings one pod toward its spec, as the kubelet's syncPod does: a dead sandbox is replaced
+/// (SandboxChanged), init containers run one at a time to success, sidecars (restartable init
+/// containers) start in order and keep running, app containers start and are restarted per
+/// restartPolicy with CrashLoopBackOff. Every step is recorded before the next one, so a crash
+/// of the agent at any point leads the next sync to finish the work without doing it twice.
+/// The caller holds the pod's lock.
+/// </summary>
+public sealed class PodSync(PodRuntime runtime, PodRecords records, ICgroupDriver cgroups, LifecycleOptions options, ILogger<PodSync> logger)
+{
+    private const int MaxEvents = 100;
+
+    public async Task<PodRecord> SyncAsync(PodRecord pod, CancellationToken ct)
+    {
+        if (pod.Lifecycle != PodLifecycle.Active)
+        {
+            return pod;
+        }
+
+        var manifest = ManifestOf(pod);
+        var policy = manifest.Spec.RestartPolicy ?? "Always";
+        var sandbox = pod.SandboxId is null ? null : runtime.GetSandbox(pod.SandboxId);
+        if (sandbox is not { State: SandboxState.Ready })
+        {
+            pod = await ReplaceSandboxAsync(pod, manifest, policy, ct);
+            if (pod.Lifecycle != PodLifecycle.Active)
+            {
+                return pod;
+            }
+        }
+
+        foreach (var name in pod.Containers.Where(c => c.Init).Select(c => c.Name).ToList())
+        {
+            var container = Container(pod, name, init: true);
+            if (container.Done)
+            {
+                continue;
+            }
+
+            if (container.Sidecar)
+            {
+                pod = await KeepAsync(pod, container, manifest, restart: true, ct);
+                if (await RecordOfAsync(Container(pod, name, init: true), ct) is not { State: ContainerState.Running })
+                {
+                    return pod; // the next init container starts once this sidecar runs
+                }
+
+                continue;
+            }
+
+            var record = await RecordOfAsync(container, ct);
+            if (record is null)
+            {
+                return await StartAsync(pod, container with { Id = null }, manifest, ct);
+            }
+
+            if (record.State != ContainerState.Exited)
+            {
+                return pod; // still running: init containers run one at a time
+            }
+
+            if (record.ExitCode == 0)
+            {
+                pod = await SaveAsync(Update(pod, container with { Done = true }), ct);
+                continue;
+            }
+
+            if (policy == "Never")
+            {
+                return await SaveAsync(Update(pod, container with { Done = true }) with { Message = $"init container {name} failed with exit code {record.ExitCode}" }, ct);
+            }
+
+            return await RestartAsync(pod, container, record, manifest, ct);
+        }
+
+        foreach (var name in pod.Containers.Where(c => !c.Init).Select(c => c.Name).ToList())
+        {
+            var container = Container(pod, name, init: false);
+            if (!container.Done)
+            {
+                pod = await KeepAsync(pod, container, manifest, restart: ShouldRestart(policy, await RecordOfAsync(container, ct)), ct);
+            }
+        }
+
+        return pod;
+    }
+
+    /// <summary>Starts a container that has none, or restarts (or retires) one that exited.</summary>
+    private async Task<PodRecord> KeepAsync(PodRecord pod, PodContainer container, V1Pod manifest, bool restart, CancellationToken ct)
+    {
+        var record = await RecordOfAsync(container, ct);
+        if (record is null)
+        {
+            return await StartAsync(pod, container with { Id = null }, manifest, ct);
+        }
+
+        if (record.State != ContainerState.Exited)
+        {
+            return pod;
+        }
+
+        return restart
+            ? await RestartAsync(pod, container, record, manifest, ct)
+            : await SaveAsync(Update(pod, container with { Done = true, LastState = TerminationOf(record) }), ct);
+    }
+
+    private static bool ShouldRestart(string policy, ContainerRecord? record) =>
+        record is not { State: ContainerState.Exited } || policy switch
+        {
+            "Always" => true,
+            "OnFailure" => record.ExitCode != 0,
+            _ => false,
+        };
+
+    /// <summary>
+    /// CrashLoopBackOff as the kubelet does it: the first crash restarts at once, each later one
+    /// waits twice as long as the previous wait (base, 2·base, … up to the cap); a container that
+    /// ran longer than the reset period starts over. The restart is recorded (new restart count,
+    /// no container id) before the old container is removed and the new one created.
+    /// </summary>
+    private async Task<PodRecord> RestartAsync(PodRecord pod, PodContainer container, ContainerRecord exited, V1Pod manifest, CancellationToken ct)
+    {
+        var now = DateTimeOffset.UtcNow;
+        if (container.BackoffUntil is null)
+        {
+            var finished = exited.FinishedAt ?? now;
+            var ran = finished - (exited.StartedAt ?? finished);
+            var delay = ran >= options.BackoffReset ? TimeSpan.Zero : container.Backoff;
+            container = container with { BackoffUntil = finished + delay, Backoff = delay, LastState = TerminationOf(exited) };
+            pod = Update(pod, container);
+            if (exited.Reason == "OOMKilled")
+            {
+                pod = AddEvent(pod, "Warning", "OOMKilled", $"Container {container.Name} was killed for exceeding its memory limit", container.Name);
+            }
+
+            if (delay > TimeSpan.Zero)
+            {
+                pod = AddEvent(pod, "Warning", "BackOff", $"Back-off {delay.TotalSeconds:0.#}s restarting failed container {container.Name}", container.Name);
+            }
+
+            pod = await SaveAsync(pod, ct);
+        }
+
+        if (now < container.BackoffUntil)
+        {
+            return pod;
+        }
+
+        var next = container with
+        {
+            Id = null,
+            RestartCount = container.RestartCount + 1,
+            BackoffUntil = null,
+            Backoff = container.Backoff == TimeSpan.Zero ? options.BackoffBase : TimeSpan.FromTicks(Math.Min(container.Backoff.Ticks * 2, options.BackoffMax.Ticks)),
+        };
+        pod = await SaveAsync(Update(pod, next), ct);
+        await runtime.RemoveContainerAsync(exited.Id, ct);
+        return await StartAsync(pod, next, manifest, ct);
+    }
+
+    /// <summary>Creates and starts the container's next instance, then runs its postStart hook.</summary>
+    private async Task<PodRecord> StartAsync(PodRecord pod, PodContainer container, V1Pod manifest, CancellationToken ct)
+    {
+        var spec = SpecOf(manifest, container);
+        var plan = pod.Plan.Containers.Single(c => c.Name == container.Name && c.Init == container.Init);
+        var logDir = Path.Combine(ContainerConfigs.LogDirectory(runtime.Options.LogRoot, pod.Plan), container.Name);
+        var stale = Path.Combine(logDir, $"{container.RestartCount - 2}.log"); // keep the current and the previous log
+        if (File.Exists(stale))
+        {
+            File.Delete(stale);
+        }
+
+        var config = ContainerConfigs.Container(manifest, spec, plan, container.RestartCount, ContainerConfigs.VolumePaths(manifest, PodDirectory(pod)));
+        var record = await runtime.CreateContainerAsync(pod.SandboxId!, config, ct);
+        pod = AddEvent(Update(pod, container with { Id = record.Id }), "Normal", "Created", $"Created container {container.Name}", container.Name);
+        pod = await SaveAsync(pod, ct);
+        try
+        {
+            await runtime.StartContainerAsync(record.Id, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return await SaveAsync(AddEvent(pod, "Warning", "Failed", $"Error: {e.Message}", container.Name), ct);
+        }
+
+        pod = AddEvent(pod, "Normal", "Started", $"Started container {container.Name}", container.Name);
+        if (spec.Lifecycle?.PostStart?.Exec?.Command is { Count: > 0 } hook)
+        {
+            var result = await runtime.ExecSyncAsync(record.Id, [.. hook], TimeSpan.FromSeconds(30), ct);
+            if (result.ExitCode != 0)
+            {
+                pod = AddEvent(pod, "Warning", "FailedPostStartHook", $"PostStartHook failed with exit code {result.ExitCode}: {result.Stderr.Trim()}", container.Name);
+                await runtime.StopContainerAsync(record.Id, TimeSpan.Zero, ct);
+            }
+        }
+
+        return await SaveAsync(pod, ct);
+    }
+
+    /// <summary>
+    /// The infra process died (or the host rebooted): every container is stopped and the sandbox
+    /// removed; under restartPolicy Never that is the pod's end, otherwise a new sandbox is made
+    /// and the containers come back in it (init containers run again; under OnFailure a container
+    /// that succeeded stays done), each restart counted.
+    /// </summary>
+    private async Task<PodRecord> ReplaceSandboxAsync(PodRecord pod, V1Pod manifest, string policy, CancellationToken ct)
+    {
+        var hadSandbox = pod.SandboxId is not null;
+        if (hadSandbox)
+        {
+            logger.LogWarning("Pod {Namespace}/{Pod}: sandbox {SandboxId} changed, recreating", pod.Namespace, pod.Name, pod.SandboxId);
+            pod = AddEvent(pod, "Normal", "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.");
+            var ended = new List<PodContainer>();
+            foreach (var container in pod.Containers)
+            {
+                var record = await RecordOfAsync(container, ct);
+                if (record is { State: not ContainerState.Exited })
+                {
+                    await runtime.StopContainerAsync(record.Id, TimeSpan.Zero, ct);
+                    record = await runtime.GetContainerAsync(record.Id, ct);
+                }
+
+                ended.Add(record is null ? container : container with { LastState = TerminationOf(record) });
+            }
+
+            await runtime.RemovePodSandboxAsync(pod.SandboxId!, ct);
+            pod = await SaveAsync(pod with { SandboxId = null, Containers = ended }, ct);
+        }
+
+        if (hadSandbox && policy == "Never")
+        {
+            return await SaveAsync(pod with
+            {
+                Lifecycle = PodLifecycle.Finished,
+                Containers = [.. pod.Containers.Select(c => c with { Id = null, Done = true })],
+                Message = "the pod sandbox died and restartPolicy is Never",
+            }, ct);
+        }
+
+        // After a reboot the pod cgroup is gone too.
+        cgroups.Create(pod.Plan.CgroupParent);
+        cgroups.Apply(pod.Plan.CgroupParent, new CgroupValues(pod.Plan.CpuShares, pod.Plan.CpuQuota, pod.Plan.CpuPeriod, pod.Plan.MemoryLimit, pod.Plan.PidsLimit));
+        var attempt = pod.SandboxAttempt + (hadSandbox ? 1 : 0);
+        var sandbox = await runtime.RunPodSandboxAsync(ContainerConfigs.Sandbox(manifest, pod.Plan, runtime.Options.LogRoot) with { Attempt = attempt }, ct);
+        var containers = pod.Containers.Select(c =>
+        {
+            var ran = c.Id is not null || c.LastState is not null;
+            var keepDone = !c.Init && c.Done && policy == "OnFailure" && c.LastState?.ExitCode == 0;
+            return keepDone
+                ? c with { Id = null }
+                : c with { Id = null, Done = false, BackoffUntil = null, RestartCount = ran ? c.RestartCount + 1 : c.RestartCount };
+        });
+        return await SaveAsync(pod with { SandboxId = sandbox.Id, SandboxAttempt = attempt, Containers = [.. containers] }, ct);
+    }
+
+    public static V1Pod ManifestOf(PodRecord pod) => KubernetesJson.Deserialize<V1Pod>(pod.ManifestJson, null);
+
+    public string PodDirectory(PodRecord pod) => Path.Combine(runtime.Options.PodsDir, pod.Uid);
+
+    public static V1Container SpecOf(V1Pod manifest, PodContainer container) =>
+        (container.Init ? manifest.Spec.InitContainers : manifest.Spec.Containers).Single(c => c.Name == container.Name);
+
+    public static Termination TerminationOf(ContainerRecord record) =>
+        new(record.ExitCode ?? 0, record.Reason ?? "Error", record.Signal, record.StartedAt, record.FinishedAt);
+
+    public static PodRecord AddEvent(PodRecord pod, string type, string reason, string message, string? container = null) =>
+        pod with { Events = [.. pod.Events.Append(new PodEvent(DateTimeOffset.UtcNow, type, reason, message, container)).TakeLast(MaxEvents)] };
+
+    private Task<ContainerRecord?> RecordOfAsync(PodContainer container, CancellationToken ct) =>
+        container.Id is null ? Task.FromResult<ContainerRecord?>(null) : runtime.GetContainerAsync(container.Id, ct);
+
+    private static PodContainer Container(PodRecord pod, string name, bool init) => pod.Containers.Single(c => c.Name == name && c.Init == init);
+
+    private static PodRecord Update(PodRecord pod, PodContainer container) =>
+        pod with { Containers = [.. pod.Containers.Select(c => c.Name == container.Name && c.Init == container.Init ? container : c)] };
+
+    private Task<PodRecord> SaveAsync(PodRecord pod, CancellationToken ct) => records.SaveAsync(pod, ct);
+}
