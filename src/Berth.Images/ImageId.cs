@@ -1,8 +1,6 @@
-using System.Security.Cryptography;
-
 namespace Berth.Images;
 
-/// <summary>Image ids: 64 lowercase hex digits, the shape of a sha256 digest, as docker prints them.</summary>
+/// <summary>Image ids: the 64 lowercase hex digits of the config's sha256 digest, as docker prints them.</summary>
 public static class ImageId
 {
     public const int Length = 64;
@@ -11,9 +9,6 @@ public static class ImageId
     public const int MinPrefixLength = 4;
 
     private const string DigestPrefix = "sha256:";
-
-    /// <summary>A random id: the store does not hash image content yet, and a random id never collides.</summary>
-    public static string New() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(Length / 2));
 
     public static bool IsFull(string text) => text.Length == Length && IsHex(text);
 

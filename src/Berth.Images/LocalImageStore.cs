@@ -1,78 +1,82 @@
-using System.Collections.Concurrent;
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Berth.Images.Content;
+using Berth.Images.Layers;
+using Berth.Images.Oci;
+using Berth.Images.Registry;
 using Berth.Linux;
 
 namespace Berth.Images;
 
 /// <summary>
-/// Images as plain directories on this node: &lt;root&gt;/&lt;id&gt;/rootfs/ and
-/// &lt;root&gt;/&lt;id&gt;/image.json, with tags only in &lt;root&gt;/index.json. Each change becomes
-/// visible through a single rename, so after a crash readers see the old state or the new one;
-/// what a crash can leave behind is invisible and <see cref="CollectGarbageAsync"/> removes it.
-/// One store instance per root: the lock that orders index changes is in-process.
+/// The OCI content store on this node:
+/// <code>
+/// &lt;root&gt;/index.json              names → digests (the only place names live)
+/// &lt;root&gt;/blobs/sha256/&lt;hex&gt;      manifests, indexes, configs, layer blobs (verified)
+/// &lt;root&gt;/ingest/                 partial downloads, resumed by the next pull
+/// &lt;root&gt;/layers/&lt;diff id&gt;/diff    unpacked layers, shared by every image that has them
+/// &lt;root&gt;/l/&lt;short&gt;              short links to layers, for overlay's lowerdir
+/// &lt;root&gt;/images/&lt;manifest&gt;.json  what an image's manifest and config say, for listing
+/// &lt;root&gt;/last-used.json         when containers last started from each image
+/// </code>
+/// Content becomes visible by renames after it is complete and verified, and a name is written
+/// into index.json only after everything it needs is there, so after a crash readers see the old
+/// state or the new one. One store instance per root: the lock ordering index changes and the
+/// leases protecting the content of pulls in progress are in-process.
 /// </summary>
-public sealed class LocalImageStore : IImageStore
+public sealed partial class LocalImageStore : IImageStore, IDisposable
 {
     public const string DefaultRoot = "/var/lib/berth/images";
 
     private const string IndexFile = "index.json";
-    private const string ImageFile = "image.json";
-    private const string RootfsDir = "rootfs";
+    private const string UsageFile = "last-used.json";
+    private const string ImagesDir = "images";
+    private const string TrashDir = "trash";
+    private const int SchemaVersion = 2;
 
-    // Dot names: never mistaken for an image id, and skipped by anyone listing image directories.
-    private const string StagingPrefix = ".import-";
-    private const string TrashPrefix = ".remove-";
-
+    private readonly ImageStoreOptions _options;
+    private readonly ContentStore _content;
+    private readonly LayerStore _layers;
+    private readonly Lazy<RegistryClient> _registry;
     private readonly SemaphoreSlim _indexLock = new(1, 1);
+    private readonly SemaphoreSlim _downloads;
+    private readonly InFlight<string> _fetching = new();
 
-    // Imports that exist on disk but are not in the index yet; garbage collection must spare them.
-    private readonly ConcurrentDictionary<string, byte> _importing = new();
+    // Content that pulls, loads and imports in progress have written or will write, by "blob:"
+    // or "layer:" digest, with a count per holder: collection never removes it.
+    private readonly Dictionary<string, int> _leases = new(StringComparer.Ordinal);
 
     public LocalImageStore(string root = DefaultRoot)
+        : this(new ImageStoreOptions { Root = root })
     {
-        ArgumentException.ThrowIfNullOrEmpty(root);
-        Root = Path.GetFullPath(root);
+    }
+
+    public LocalImageStore(ImageStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrEmpty(options.Root);
+        _options = options;
+        Root = Path.GetFullPath(options.Root);
+        _content = new ContentStore(Root);
+        _layers = new LayerStore(Root, _content);
+        _registry = new Lazy<RegistryClient>(() => new RegistryClient(_options));
+        _downloads = new SemaphoreSlim(Math.Max(1, options.MaxConcurrentDownloads));
     }
 
     public string Root { get; }
 
     private string IndexPath => Path.Combine(Root, IndexFile);
 
-    public async Task<ImageRecord> ImportAsync(string rootfsDir, ImageReference reference, CancellationToken ct)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(rootfsDir);
-        ArgumentNullException.ThrowIfNull(reference);
-        CreateRoot();
-
-        var id = ImageId.New();
-        _importing[id] = 0;
-        try
-        {
-            var document = await StageAsync(Path.GetFullPath(rootfsDir), reference, id, ct);
-            var displaced = await TagAsync(reference, id, ct);
-            if (displaced is not null)
-            {
-                // The import itself succeeded; a leftover is a dot directory for CollectGarbageAsync.
-                DeleteQuietly(displaced);
-            }
-
-            return new ImageRecord(id, reference, document.Created, document.Size, Path.Combine(ImageDir(id), RootfsDir));
-        }
-        finally
-        {
-            _importing.TryRemove(id, out _);
-        }
-    }
+    private string UsagePath => Path.Combine(Root, UsageFile);
 
     public IReadOnlyList<ImageRecord> List()
     {
         var index = ReadIndex();
+        var usage = ReadUsage();
         var records = new List<ImageRecord>(index.Count);
-        foreach (var (key, id) in index.OrderBy(entry => entry.Key, StringComparer.Ordinal))
+        foreach (var (key, entry) in index)
         {
-            if (Load(id, ImageReference.Parse(key)) is { } record)
+            if (Load(key, entry, usage) is { } record)
             {
                 records.Add(record);
             }
@@ -84,161 +88,260 @@ public sealed class LocalImageStore : IImageStore
     public ImageRecord? Find(string reference)
     {
         ArgumentNullException.ThrowIfNull(reference);
-        return Resolve(ReadIndex(), reference) is { } match ? Load(match.Id, match.Reference) : null;
+        var index = ReadIndex();
+        return Resolve(index, reference) is { } match ? Load(match.Key, index[match.Key], ReadUsage()) : null;
     }
 
     public async Task RemoveAsync(string reference, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(reference);
-        string? trash = null;
+        await ChangeIndexAsync(index =>
+        {
+            var match = Resolve(index, reference) ?? throw new KeyNotFoundException($"no image \"{reference}\" in {Root}");
+            foreach (var key in match.ByName ? [match.Key] : index.Where(e => e.Value.Id == index[match.Key].Id).Select(e => e.Key).ToList())
+            {
+                index.Remove(key);
+            }
+        }, ct);
+    }
+
+    public async Task MarkUsedAsync(string id, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
         await _indexLock.WaitAsync(ct);
         try
         {
-            var index = await ReadIndexAsync(ct);
-            var match = Resolve(index, reference)
-                ?? throw new KeyNotFoundException($"no image \"{reference}\" in {Root}");
-            if (match.ByTag)
-            {
-                index.Remove(match.Reference.ToString());
-            }
-            else
-            {
-                foreach (var key in index.Where(entry => entry.Value == match.Id).Select(entry => entry.Key).ToList())
-                {
-                    index.Remove(key);
-                }
-            }
-
-            await WriteIndexAsync(index, ct);
-            if (!index.ContainsValue(match.Id))
-            {
-                trash = MoveToTrash(match.Id);
-            }
+            var usage = ReadUsage();
+            usage[id] = DateTimeOffset.UtcNow;
+            await WriteJsonAsync(UsagePath, new UsageDocument(usage), StoreJson.Default.UsageDocument, ct);
         }
         finally
         {
             _indexLock.Release();
         }
+    }
 
-        if (trash is not null)
+    public void Dispose()
+    {
+        if (_registry.IsValueCreated)
         {
-            Directory.Delete(trash, recursive: true);
+            _registry.Value.Dispose();
         }
+
+        _indexLock.Dispose();
+        _downloads.Dispose();
     }
 
     /// <summary>
-    /// Deletes what crashes leave: half-copied imports, half-deleted images, images that were
-    /// copied but never made it into the index, and stray index temp files. Meant for startup,
-    /// before another process could be importing into the same root.
+    /// Names <paramref name="name"/> the image whose manifest is <paramref name="manifest"/>, once its
+    /// config, blobs and layers are all in the store, and drops what the name's previous image
+    /// leaves unreferenced.
     /// </summary>
-    public async Task CollectGarbageAsync(CancellationToken ct)
+    private async Task<ImageRecord> CommitAsync(ImageReference name, Digest target, Digest manifest, CancellationToken ct)
     {
-        if (!Directory.Exists(Root))
+        var stored = await DescribeAsync(manifest, ct);
+        await ChangeIndexAsync(index => index[name.ToString()] = new NameEntry(target.ToString(), manifest.ToString(), stored.Id), ct);
+        var key = name.ToString();
+        return Load(key, new NameEntry(target.ToString(), manifest.ToString(), stored.Id), ReadUsage())
+            ?? throw new InvalidOperationException($"image {key} vanished right after it was stored");
+    }
+
+    /// <summary>Writes (or reuses) images/&lt;manifest&gt;.json from the manifest and config blobs and the unpacked layers.</summary>
+    private async Task<StoredImage> DescribeAsync(Digest manifestDigest, CancellationToken ct)
+    {
+        var path = ImagePath(manifestDigest);
+        var existing = ReadImage(manifestDigest);
+        var manifest = ParseManifest(await _content.ReadAllAsync(manifestDigest, RegistryClient.MaxManifestSize, ct), manifestDigest.ToString());
+        var configDigest = Digest.Parse(manifest.Config.Digest);
+        var config = ParseConfig(await _content.ReadAllAsync(configDigest, RegistryClient.MaxManifestSize, ct), configDigest);
+        var diffIds = DiffIds(config, manifest, configDigest);
+        var layers = new List<StoredLayer>();
+        long size = 0;
+        for (var i = 0; i < manifest.Layers.Count; i++)
         {
-            return;
+            var layer = _layers.Read(diffIds[i]) ?? throw new InvalidOperationException($"layer {diffIds[i]} of {manifestDigest} is not unpacked");
+            size += layer.Size;
+            layers.Add(new StoredLayer(manifest.Layers[i].Digest, diffIds[i].ToString(), manifest.Layers[i].MediaType, manifest.Layers[i].Size));
         }
 
-        var garbage = new List<string>();
+        var now = DateTimeOffset.UtcNow;
+        var stored = new StoredImage(
+            configDigest.Encoded,
+            manifestDigest.ToString(),
+            manifest.MediaType ?? MediaTypes.OciManifest,
+            configDigest.ToString(),
+            layers,
+            config.Created ?? existing?.Created ?? now,
+            existing?.Added ?? now,
+            size,
+            config.Os ?? "linux",
+            config.Architecture ?? "",
+            ToImageConfig(config.Config));
+        if (existing is null || existing != stored)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await WriteJsonAsync(path, stored, StoreJson.Default.StoredImage, ct);
+        }
+
+        return stored;
+    }
+
+    /// <summary>
+    /// Applies <paramref name="change"/> to the names under the lock, writes them, then deletes
+    /// whatever no name references any more (outside the lock: deleting a layer takes time).
+    /// </summary>
+    /// <returns>Bytes of the content deleted.</returns>
+    private async Task<long> ChangeIndexAsync(Action<SortedDictionary<string, NameEntry>> change, CancellationToken ct)
+    {
+        CreateRoot();
+        List<string> trash;
+        long freed;
         await _indexLock.WaitAsync(ct);
         try
         {
-            var referenced = (await ReadIndexAsync(ct)).Values.ToHashSet(StringComparer.Ordinal);
-            foreach (var entry in new DirectoryInfo(Root).EnumerateFileSystemInfos())
-            {
-                var name = entry.Name;
-                var id = name.StartsWith(StagingPrefix, StringComparison.Ordinal) ? name[StagingPrefix.Length..] : name;
-                if (_importing.ContainsKey(id))
-                {
-                    continue;
-                }
-
-                var isGarbage = name.StartsWith(StagingPrefix, StringComparison.Ordinal)
-                    || name.StartsWith(TrashPrefix, StringComparison.Ordinal)
-                    || AtomicFile.IsLeftoverOf(name, IndexFile)
-                    || (ImageId.IsFull(name) && !referenced.Contains(name));
-                if (isGarbage)
-                {
-                    garbage.Add(entry.FullName);
-                }
-            }
+            var index = ReadIndex();
+            change(index);
+            await WriteJsonAsync(IndexPath, new NamesDocument(SchemaVersion, index), StoreJson.Default.NamesDocument, ct);
+            trash = SweepLocked(index, out freed);
         }
         finally
         {
             _indexLock.Release();
         }
 
-        foreach (var path in garbage)
-        {
-            ct.ThrowIfCancellationRequested();
-            if (Directory.Exists(path))
-            {
-                Directory.Delete(path, recursive: true);
-            }
-            else
-            {
-                File.Delete(path);
-            }
-        }
+        DeleteTrash(trash);
+        return freed;
     }
 
-    /// <summary>Copies the tree into a dot directory and renames it to &lt;root&gt;/&lt;id&gt; once complete.</summary>
-    private async Task<ImageDocument> StageAsync(string source, ImageReference reference, string id, CancellationToken ct)
+    /// <summary>
+    /// A name first, as docker does, then an id: "beef" is both a valid repository and an id prefix.
+    /// "name@digest" matches the name pulled by that digest, or a name of that repository whose
+    /// index or manifest has that digest.
+    /// </summary>
+    private static Match? Resolve(SortedDictionary<string, NameEntry> index, string text)
     {
-        var staging = Path.Combine(Root, StagingPrefix + id);
+        var idPrefix = ImageId.AsPrefix(text);
+        var isFullId = idPrefix is { Length: ImageId.Length };
+        if (!isFullId && ImageReference.TryParse(text, out var reference))
+        {
+            if (index.ContainsKey(reference.ToString()))
+            {
+                return new Match(reference.ToString(), ByName: true);
+            }
+
+            if (reference.Digest is { } digest)
+            {
+                var pinned = digest.ToString();
+                var byDigest = index.FirstOrDefault(e =>
+                    ImageReference.Parse(e.Key).Repository == reference.Repository && (e.Value.Target == pinned || e.Value.Manifest == pinned));
+                if (byDigest.Key is not null)
+                {
+                    return new Match(byDigest.Key, ByName: true);
+                }
+            }
+        }
+
+        if (idPrefix is null)
+        {
+            // Throws, naming what is wrong with the text, unless it is a valid name without an image.
+            _ = ImageReference.Parse(text);
+            return null;
+        }
+
+        var ids = index.Values.Select(e => e.Id).Where(id => id.StartsWith(idPrefix, StringComparison.Ordinal)).Distinct().ToList();
+        if (ids.Count > 1)
+        {
+            throw new ArgumentException($"image id prefix \"{text}\" matches {ids.Count} images; give more digits", "reference");
+        }
+
+        return ids.Count == 0 ? null : new Match(index.First(e => e.Value.Id == ids[0]).Key, ByName: false);
+    }
+
+    /// <summary>Null when the image went away since the index was read: a concurrent removal.</summary>
+    private ImageRecord? Load(string key, NameEntry entry, IReadOnlyDictionary<string, DateTimeOffset> usage)
+    {
+        if (!Digest.TryParse(entry.Manifest, out var manifest) || ReadImage(manifest) is not { } stored)
+        {
+            return null;
+        }
+
+        var reference = ImageReference.Parse(key);
+        var diffIds = stored.Layers.Select(l => Digest.Parse(l.DiffId)).ToList();
+        return new ImageRecord(stored.Id, reference, stored.Created, stored.Size, [.. diffIds.Select(_layers.DiffPath)], stored.ImageConfig)
+        {
+            ManifestDigest = manifest,
+            RepoDigest = $"{reference.Repository}@{entry.Target}",
+            Os = stored.Os,
+            Architecture = stored.Architecture,
+            Added = stored.Added,
+            LastUsed = usage.TryGetValue(stored.Id, out var used) ? used : null,
+            OverlayLowerDir = string.Join(':', diffIds.AsEnumerable().Reverse().Select(_layers.LinkPath)),
+        };
+    }
+
+    private string ImagePath(Digest manifest) => Path.Combine(Root, ImagesDir, manifest.Encoded + ".json");
+
+    private StoredImage? ReadImage(Digest manifest) => ReadJson(ImagePath(manifest), StoreJson.Default.StoredImage);
+
+    private SortedDictionary<string, NameEntry> ReadIndex()
+    {
+        var references = new SortedDictionary<string, NameEntry>(StringComparer.Ordinal);
+        byte[] bytes;
         try
         {
-            var rootfs = Path.Combine(staging, RootfsDir);
-            Directory.CreateDirectory(rootfs);
-
-            // cp -a keeps owners, modes, symlinks, hard links, device nodes and fifos, which
-            // File.Copy cannot; "SRC/." also carries SRC's own owner and mode onto rootfs/.
-            // No timeout: how long a copy takes depends only on the size of the tree.
-            await CommandRunner.RunAsync("cp", ["-a", "--", Path.Combine(source, "."), rootfs + "/"], ct, timeout: Timeout.InfiniteTimeSpan);
-
-            var size = await RegularFileBytesAsync(rootfs, ct);
-            var document = new ImageDocument(id, reference.Repository, reference.Tag, reference.ToString(), DateTimeOffset.UtcNow, size);
-            await WriteDurablyAsync(Path.Combine(staging, ImageFile), document, StoreJson.Default.ImageDocument, ct);
-            Directory.Move(staging, ImageDir(id));
-            return document;
+            bytes = File.ReadAllBytes(IndexPath);
         }
-        catch
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            DeleteQuietly(staging);
-            throw;
+            return references;
         }
-    }
 
-    /// <summary>Points the tag at the staged image; returns the trashed image the tag left, if any.</summary>
-    private async Task<string?> TagAsync(ImageReference reference, string id, CancellationToken ct)
-    {
-        var tagged = false;
+        NamesDocument? document;
         try
         {
-            await _indexLock.WaitAsync(ct);
-            try
-            {
-                var index = await ReadIndexAsync(ct);
-                var key = reference.ToString();
-                index.TryGetValue(key, out var previous);
-                index[key] = id;
-                await WriteIndexAsync(index, ct);
-                tagged = true;
-                return previous is not null && !index.ContainsValue(previous) ? MoveToTrash(previous) : null;
-            }
-            finally
-            {
-                _indexLock.Release();
-            }
+            document = JsonSerializer.Deserialize(bytes, StoreJson.Default.NamesDocument);
         }
-        catch when (!tagged)
+        catch (JsonException e)
         {
-            // Not in the index, so nobody can have seen it.
-            DeleteQuietly(ImageDir(id));
-            throw;
+            throw new InvalidDataException($"{IndexPath}: {e.Message} (an index.json from before the content store, with image ids for values, is not read: import those images again)", e);
+        }
+
+        foreach (var (key, entry) in document?.References ?? [])
+        {
+            if (!ImageReference.TryParse(key, out var reference) || reference.ToString() != key
+                || entry is null || !Digest.TryParse(entry.Target, out _) || !Digest.TryParse(entry.Manifest, out _) || !ImageId.IsFull(entry.Id))
+            {
+                throw new InvalidDataException($"{IndexPath}: \"{key}\" is not a reference with target, manifest and id digests");
+            }
+
+            references[key] = entry;
+        }
+
+        return references;
+    }
+
+    private SortedDictionary<string, DateTimeOffset> ReadUsage() =>
+        ReadJson(UsagePath, StoreJson.Default.UsageDocument)?.LastUsed ?? new SortedDictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+
+    private static T? ReadJson<T>(string path, JsonTypeInfo<T> type)
+        where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllBytes(path), type);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
         }
     }
 
-    private string ImageDir(string id) => Path.Combine(Root, id);
+    private static Task WriteJsonAsync<T>(string path, T value, JsonTypeInfo<T> type, CancellationToken ct) =>
+        AtomicFile.WriteAsync(path, JsonSerializer.SerializeToUtf8Bytes(value, type), ct);
 
     private void CreateRoot()
     {
@@ -254,176 +357,112 @@ public sealed class LocalImageStore : IImageStore
         Directory.CreateDirectory(Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
-    /// <summary>
-    /// A name first, as docker does, then an id: "beef" is both a valid repository and an id prefix.
-    /// </summary>
-    private static Match? Resolve(Dictionary<string, string> index, string text)
+    /// <summary>Marks content as in use by an operation in progress until the lease is disposed.</summary>
+    private Lease Hold(IEnumerable<string> keys) => new(this, [.. keys]);
+
+    private static string BlobKey(Digest digest) => "blob:" + digest;
+
+    private static string LayerKey(Digest diffId) => "layer:" + diffId;
+
+    internal static ManifestDocument ParseManifest(byte[] content, string what)
     {
-        var idPrefix = ImageId.AsPrefix(text);
-        var isFullId = idPrefix is { Length: ImageId.Length };
-        if (!isFullId && ImageReference.TryParse(text, out var reference) && index.TryGetValue(reference.ToString(), out var tagged))
-        {
-            return new Match(tagged, reference, ByTag: true);
-        }
-
-        if (idPrefix is null)
-        {
-            // Throws, naming what is wrong with the text, unless it is a valid name without an image.
-            _ = ImageReference.Parse(text);
-            return null;
-        }
-
-        var ids = index.Values.Where(id => id.StartsWith(idPrefix, StringComparison.Ordinal)).Distinct().ToList();
-        if (ids.Count > 1)
-        {
-            throw new ArgumentException($"image id prefix \"{text}\" matches {ids.Count} images; give more digits", "reference");
-        }
-
-        if (ids.Count == 0)
-        {
-            return null;
-        }
-
-        var firstTag = index.Where(entry => entry.Value == ids[0]).Select(entry => entry.Key).Order(StringComparer.Ordinal).First();
-        return new Match(ids[0], ImageReference.Parse(firstTag), ByTag: false);
-    }
-
-    /// <summary>Null when the image went away since the index was read: a concurrent removal.</summary>
-    private ImageRecord? Load(string id, ImageReference reference)
-    {
-        var file = Path.Combine(ImageDir(id), ImageFile);
-        ImageDocument? document;
+        ManifestDocument? manifest;
         try
         {
-            using var stream = File.OpenRead(file);
-            document = JsonSerializer.Deserialize(stream, StoreJson.Default.ImageDocument);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
+            manifest = JsonSerializer.Deserialize(content, OciJson.Default.ManifestDocument);
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{file}: {e.Message}", e);
+            throw new InvalidDataException($"manifest {what} is not valid JSON: {e.Message}", e);
         }
 
-        if (document is null || document.Id != id)
+        if (manifest is not { SchemaVersion: 2, Config: { } config, Layers: { } layers }
+            || !Digest.TryParse(config.Digest, out _)
+            || layers.Any(l => l is null || !Digest.TryParse(l.Digest, out _)))
         {
-            throw new InvalidDataException($"{file}: expected the document of image {id}");
+            throw new InvalidDataException($"manifest {what} is not an image manifest (schemaVersion 2 with a config and layers with digests)");
         }
 
-        return new ImageRecord(id, reference, document.Created, document.Size, Path.Combine(ImageDir(id), RootfsDir));
+        if (layers.FirstOrDefault(l => !MediaTypes.IsLayer(l.MediaType)) is { } odd)
+        {
+            throw new InvalidDataException($"manifest {what}: layer {odd.Digest} has media type \"{odd.MediaType}\", which is not a tar layer (is this an artifact rather than an image?)");
+        }
+
+        return manifest;
     }
 
-    private Dictionary<string, string> ReadIndex()
+    internal static ConfigDocument ParseConfig(byte[] content, Digest digest)
     {
         try
         {
-            using var stream = File.OpenRead(IndexPath);
-            return CheckIndex(JsonSerializer.Deserialize(stream, StoreJson.Default.IndexDocument));
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return new Dictionary<string, string>(StringComparer.Ordinal);
+            return JsonSerializer.Deserialize(content, OciJson.Default.ConfigDocument)
+                ?? throw new InvalidDataException($"image config {digest} is null");
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{IndexPath}: {e.Message}", e);
+            throw new InvalidDataException($"image config {digest} is not valid JSON: {e.Message}", e);
         }
     }
 
-    private async Task<Dictionary<string, string>> ReadIndexAsync(CancellationToken ct)
+    private static IReadOnlyList<Digest> DiffIds(ConfigDocument config, ManifestDocument manifest, Digest configDigest)
     {
-        try
+        var diffIds = config.Rootfs?.DiffIds ?? [];
+        if (diffIds.Count != manifest.Layers.Count)
         {
-            await using var stream = new FileStream(IndexPath, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, useAsync: true);
-            return CheckIndex(await JsonSerializer.DeserializeAsync(stream, StoreJson.Default.IndexDocument, ct));
+            throw new InvalidDataException($"image config {configDigest} lists {diffIds.Count} diff IDs for the manifest's {manifest.Layers.Count} layers");
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return new Dictionary<string, string>(StringComparer.Ordinal);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{IndexPath}: {e.Message}", e);
-        }
+
+        return [.. diffIds.Select(d => Digest.TryParse(d, out var digest) ? digest : throw new InvalidDataException($"image config {configDigest}: \"{d}\" is not a diff ID"))];
     }
 
-    private Dictionary<string, string> CheckIndex(IndexDocument? document)
-    {
-        var index = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, id) in document?.References ?? [])
-        {
-            if (!ImageReference.TryParse(key, out var reference) || reference.ToString() != key || !ImageId.IsFull(id))
+    private static ImageConfig ToImageConfig(ContainerConfigDocument? config) =>
+        config is null
+            ? ImageConfig.Empty
+            : new ImageConfig(
+                config.Entrypoint ?? [],
+                config.Cmd ?? [],
+                config.Env ?? [],
+                config.WorkingDir ?? "",
+                config.User ?? "",
+                [.. (config.ExposedPorts?.Keys ?? []).Order(StringComparer.Ordinal)])
             {
-                throw new InvalidDataException($"{IndexPath}: \"{key}\": \"{id}\" is not a reference and an image id");
-            }
+                StopSignal = config.StopSignal ?? "",
+                Labels = config.Labels ?? new Dictionary<string, string>(),
+            };
 
-            index[key] = id;
-        }
+    private sealed record Match(string Key, bool ByName);
 
-        return index;
-    }
-
-    private Task WriteIndexAsync(Dictionary<string, string> index, CancellationToken ct)
+    private sealed class Lease(LocalImageStore store, List<string> keys) : IDisposable
     {
-        var sorted = new SortedDictionary<string, string>(index, StringComparer.Ordinal);
-        return WriteDurablyAsync(IndexPath, new IndexDocument(sorted), StoreJson.Default.IndexDocument, ct);
-    }
+        private readonly List<string> _keys = Add(store, keys);
 
-    private static Task WriteDurablyAsync<T>(string path, T value, JsonTypeInfo<T> type, CancellationToken ct) =>
-        AtomicFile.WriteAsync(path, JsonSerializer.SerializeToUtf8Bytes(value, type), ct);
+        public void Add(IEnumerable<string> more) => _keys.AddRange(Add(store, [.. more]));
 
-    /// <summary>
-    /// Renames the image out of sight, so the slow recursive delete can run outside the lock and
-    /// a crash during it leaves only a dot directory.
-    /// </summary>
-    private string? MoveToTrash(string name)
-    {
-        var source = Path.Combine(Root, name);
-        if (!Directory.Exists(source))
+        public void Dispose()
         {
-            return null;
-        }
-
-        var trash = Path.Combine(Root, $"{TrashPrefix}{Guid.NewGuid():N}");
-        Directory.Move(source, trash);
-        return trash;
-    }
-
-    /// <summary>
-    /// Bytes of regular files, each hard-linked file once. find neither follows symlinks (an
-    /// image's absolute links point, seen from the host, at the host's own files) nor counts
-    /// directories, fifos or device nodes; .NET exposes no inode numbers to do this itself.
-    /// </summary>
-    private static async Task<long> RegularFileBytesAsync(string rootfs, CancellationToken ct)
-    {
-        var listing = (await CommandRunner.RunAsync("find", [rootfs, "-type", "f", "-printf", "%D:%i %s\\n"], ct, timeout: Timeout.InfiniteTimeSpan)).Stdout;
-        var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var line in listing.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var space = line.IndexOf(' ');
-            sizes[line[..space]] = long.Parse(line.AsSpan(space + 1), NumberStyles.None, CultureInfo.InvariantCulture);
-        }
-
-        return sizes.Values.Sum();
-    }
-
-    private static void DeleteQuietly(string directory)
-    {
-        try
-        {
-            if (Directory.Exists(directory))
+            lock (store._leases)
             {
-                Directory.Delete(directory, recursive: true);
+                foreach (var key in _keys)
+                {
+                    if (--store._leases[key] == 0)
+                    {
+                        store._leases.Remove(key);
+                    }
+                }
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+
+        private static List<string> Add(LocalImageStore store, List<string> keys)
         {
-            // Cleanup after a failure must not hide the failure; the leftover is a dot directory
-            // or unindexed, so it is invisible and CollectGarbageAsync takes it.
+            lock (store._leases)
+            {
+                foreach (var key in keys)
+                {
+                    store._leases[key] = store._leases.GetValueOrDefault(key) + 1;
+                }
+            }
+
+            return keys;
         }
     }
-
-    private sealed record Match(string Id, ImageReference Reference, bool ByTag);
 }

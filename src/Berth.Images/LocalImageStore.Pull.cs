@@ -1,0 +1,269 @@
+using System.Net;
+using System.Text.Json;
+using Berth.Images.Content;
+using Berth.Images.Oci;
+using Berth.Images.Registry;
+
+namespace Berth.Images;
+
+// Pulling from registries: resolve the name (through mirrors first), pick this platform's
+// manifest, fetch and verify every blob once, unpack each layer once, then name the image.
+public sealed partial class LocalImageStore
+{
+    private const int DownloadAttempts = 3;
+    private const int ProgressStep = 256 << 10;
+
+    public async Task<ImageRecord> PullAsync(string reference, PullOptions options, IProgress<PullProgress>? progress, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        options ??= PullOptions.Default;
+        var name = ImageReference.Parse(reference);
+        var platform = options.Platform ?? _options.Platform;
+        CreateRoot();
+        var failures = new List<string>();
+        var endpoints = _registry.Value.EndpointsFor(name);
+        foreach (var endpoint in endpoints)
+        {
+            var session = _registry.Value.Open(endpoint, name, options.Credentials);
+            try
+            {
+                return await PullFromAsync(session, name, platform, progress, ct);
+            }
+            catch (RegistryException e) when (endpoint.IsMirror)
+            {
+                // A mirror that lacks the image or is down: the next one, or the registry itself.
+                failures.Add($"mirror {e.Message}");
+            }
+            catch (RegistryException e) when (failures.Count > 0)
+            {
+                throw new RegistryException(e.Kind, $"pulling {name}: {e.Message} (after: {string.Join("; ", failures)})", e);
+            }
+            catch (RegistryException e)
+            {
+                throw new RegistryException(e.Kind, $"pulling {name}: {e.Message}", e);
+            }
+        }
+
+        throw new InvalidOperationException("the registry itself is always the last endpoint");
+    }
+
+    private async Task<ImageRecord> PullFromAsync(RegistrySession session, ImageReference name, Platform platform, IProgress<PullProgress>? progress, CancellationToken ct)
+    {
+        progress?.Report(new PullProgress(PullStatus.Resolving, name.ToString(), 0, 0));
+        var top = await session.GetManifestAsync(name.ManifestReference, ct);
+        var manifest = top;
+        if (MediaTypes.IsIndex(top.MediaType))
+        {
+            var chosen = ChoosePlatform(top.Content, top.Digest, platform, session.Endpoint.ToString());
+            manifest = await session.GetManifestAsync(chosen.Digest, ct);
+            if (!MediaTypes.IsManifest(manifest.MediaType))
+            {
+                throw new RegistryException(RegistryErrorKind.Invalid, $"{session.Endpoint}: the {platform} entry {chosen.Digest} of index {top.Digest} is a {manifest.MediaType}, not an image manifest");
+            }
+        }
+
+        ManifestDocument document;
+        try
+        {
+            document = ParseManifest(manifest.Content, $"{name.RemoteName}@{manifest.Digest}");
+        }
+        catch (InvalidDataException e)
+        {
+            throw new RegistryException(RegistryErrorKind.Invalid, $"{session.Endpoint}: {e.Message}", e);
+        }
+
+        var configDigest = Digest.Parse(document.Config.Digest);
+        var layerDigests = document.Layers.Select(l => Digest.Parse(l.Digest)).ToList();
+        using var lease = Hold(new[] { top.Digest, manifest.Digest, configDigest }.Concat(layerDigests).Select(BlobKey));
+        await _content.WriteAsync(top.Digest, top.Content, ct);
+        await _content.WriteAsync(manifest.Digest, manifest.Content, ct);
+
+        await FetchBlobAsync(session, configDigest, document.Config.Size, progress: null, ct);
+        var config = ParseConfig(await _content.ReadAllAsync(configDigest, RegistryClient.MaxManifestSize, ct), configDigest);
+        var diffIds = DiffIds(config, document, configDigest);
+        lease.Add(diffIds.Select(LayerKey));
+
+        await Task.WhenAll(document.Layers.Select((layer, i) => PullLayerAsync(session, layerDigests[i], layer.Size, diffIds[i], progress, ct)));
+        return await CommitAsync(name, top.Digest, manifest.Digest, ct);
+    }
+
+    /// <summary>The index entry for <paramref name="platform"/>: the first that matches, as the index orders them.</summary>
+    private static Descriptor ChoosePlatform(byte[] content, Digest digest, Platform platform, string source)
+    {
+        IndexDocument? index;
+        try
+        {
+            index = JsonSerializer.Deserialize(content, OciJson.Default.IndexDocument);
+        }
+        catch (JsonException e)
+        {
+            throw new RegistryException(RegistryErrorKind.Invalid, $"{source}: index {digest} is not valid JSON: {e.Message}", e);
+        }
+
+        var entries = index?.Manifests?.Where(m => m is not null && Digest.TryParse(m.Digest, out _)).ToList() ?? [];
+        var match = entries.FirstOrDefault(m => m.Platform is { } p && platform.Matches(p.Os, p.Architecture, p.Variant) && MediaTypes.IsManifest(m.MediaType ?? MediaTypes.OciManifest));
+        if (match is null)
+        {
+            var offered = entries.Where(m => m.Platform is not null).Select(m => $"{m.Platform!.Os}/{m.Platform.Architecture}{(m.Platform.Variant is null ? "" : "/" + m.Platform.Variant)}").Distinct().ToList();
+            throw new RegistryException(RegistryErrorKind.NotFound, $"{source}: index {digest} has no image for {platform} (it has {(offered.Count == 0 ? "no platforms" : string.Join(", ", offered))})");
+        }
+
+        return match;
+    }
+
+    private async Task PullLayerAsync(RegistrySession session, Digest blob, long size, Digest diffId, IProgress<PullProgress>? progress, CancellationToken ct)
+    {
+        var id = blob.Encoded[..12];
+        if (_content.Exists(blob) && _layers.Read(diffId) is not null)
+        {
+            progress?.Report(new PullProgress(PullStatus.Exists, id, size, size));
+            return;
+        }
+
+        await FetchBlobAsync(session, blob, size, progress, ct);
+        progress?.Report(new PullProgress(PullStatus.Extracting, id, size, size));
+        await _layers.EnsureAsync(diffId, blob, ct);
+        progress?.Report(new PullProgress(PullStatus.Done, id, size, size));
+    }
+
+    /// <summary>Downloads one blob unless it is here; concurrent fetches of one digest share one download.</summary>
+    private async Task FetchBlobAsync(RegistrySession session, Digest digest, long size, IProgress<PullProgress>? progress, CancellationToken ct)
+    {
+        if (_content.Exists(digest))
+        {
+            return;
+        }
+
+        var started = false;
+        await _fetching.RunAsync(
+            digest.ToString(),
+            token =>
+            {
+                started = true;
+                return DownloadAsync(session, digest, size, progress, token);
+            },
+            ct);
+        if (!started)
+        {
+            // Another pull did the download; this one only waited.
+            progress?.Report(new PullProgress(PullStatus.Downloaded, digest.Encoded[..12], size, size));
+        }
+    }
+
+    /// <summary>
+    /// Streams the blob into its partial file and publishes it once verified. What an earlier,
+    /// interrupted attempt (this process or a previous one) left is kept and only the rest is
+    /// asked for with an HTTP Range; a dropped connection is retried the same way.
+    /// </summary>
+    private async Task DownloadAsync(RegistrySession session, Digest digest, long size, IProgress<PullProgress>? progress, CancellationToken ct)
+    {
+        var id = digest.Encoded[..12];
+        await _downloads.WaitAsync(ct);
+        try
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                if (_content.Exists(digest))
+                {
+                    return;
+                }
+
+                await using var writer = BlobWriter.Create(_content, digest, resume: true);
+                var offset = await writer.ResumeAsync(ct);
+                if (offset > size)
+                {
+                    writer.Restart();
+                    offset = 0;
+                }
+
+                try
+                {
+                    if (offset == size && size > 0)
+                    {
+                        // Downloaded before a crash, never published.
+                        await writer.CommitAsync(size, ct);
+                        return;
+                    }
+
+                    progress?.Report(new PullProgress(PullStatus.Downloading, id, offset, size));
+                    using var response = await session.GetBlobAsync(digest, offset, ct);
+                    if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
+                    {
+                        writer.Restart();
+                        continue;
+                    }
+
+                    if (offset > 0 && (response.StatusCode != HttpStatusCode.PartialContent || response.Content.Headers.ContentRange?.From != offset))
+                    {
+                        // The registry sent the whole blob (or another range): start over with it.
+                        if (response.StatusCode == HttpStatusCode.PartialContent)
+                        {
+                            writer.Restart();
+                            continue;
+                        }
+
+                        writer.Restart();
+                    }
+
+                    await CopyBodyAsync(response, writer, size, id, progress, ct);
+                    await writer.CommitAsync(size, ct);
+                    progress?.Report(new PullProgress(PullStatus.Downloaded, id, size, size));
+                    return;
+                }
+                catch (Exception e) when (e is IOException or HttpRequestException && attempt < DownloadAttempts && !ct.IsCancellationRequested)
+                {
+                    // The connection dropped: the next attempt resumes after what arrived.
+                }
+                catch (Exception e) when (e is IOException or HttpRequestException && !ct.IsCancellationRequested)
+                {
+                    throw new RegistryException(RegistryErrorKind.Unavailable, $"{session.Endpoint}: downloading blob {digest} failed {DownloadAttempts} times, last: {e.Message}; the next pull resumes it", e);
+                }
+            }
+        }
+        finally
+        {
+            _downloads.Release();
+        }
+    }
+
+    private async Task CopyBodyAsync(HttpResponseMessage response, BlobWriter writer, long size, string id, IProgress<PullProgress>? progress, CancellationToken ct)
+    {
+        await using var body = await response.Content.ReadAsStreamAsync(ct);
+        var buffer = new byte[1 << 16];
+        var reported = writer.Offset;
+        using var stall = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        while (true)
+        {
+            // A registry that stops sending without closing is a dropped connection too.
+            stall.CancelAfter(_options.RequestTimeout);
+            int read;
+            try
+            {
+                read = await body.ReadAsync(buffer, stall.Token);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new IOException($"no data for {_options.RequestTimeout.TotalSeconds:0}s");
+            }
+
+            if (read == 0)
+            {
+                return;
+            }
+
+            // More than the descriptor says is never right; stop before filling the disk.
+            if (writer.Offset + read > size)
+            {
+                await writer.WriteAsync(buffer.AsMemory(0, read), ct);
+                return;
+            }
+
+            await writer.WriteAsync(buffer.AsMemory(0, read), ct);
+            if (writer.Offset - reported >= ProgressStep)
+            {
+                reported = writer.Offset;
+                progress?.Report(new PullProgress(PullStatus.Downloading, id, writer.Offset, size));
+            }
+        }
+    }
+}
