@@ -75,10 +75,31 @@ public static class AgentHost
         builder.Services.AddSingleton<PodRuntime>();
         builder.Services.AddSingleton<PodController>();
         builder.Services.AddHostedService<Supervisor>();
+        builder.Services.AddSingleton<StaticPods>();
+        builder.Services.AddHostedService<StaticPodSource>();
         builder.Services.AddGrpc(o => o.Interceptors.Add<ErrorInterceptor>());
 
         var app = builder.Build();
         app.MapGrpcService<AgentService>();
         return app;
+    }
+}
+
+/// <summary>Runs the static pod source once the agent has recovered its pods (hosted services
+/// start after <see cref="PodController.RecoverAsync"/>), for as long as the agent runs.</summary>
+file sealed class StaticPodSource(StaticPods staticPods) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Return to the host at once: the first reconcile may create pods, and the API should not wait for it.
+        await Task.Yield();
+        try
+        {
+            await staticPods.RunAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // the agent is stopping; static pods keep running under their monitors
+        }
     }
 }
