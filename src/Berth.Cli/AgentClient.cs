@@ -15,7 +15,10 @@ public static class AgentClient
         : Environment.GetEnvironmentVariable("BERTH_SOCKET") is { Length: > 0 } env ? env
         : DefaultSocket;
 
-    public static Agent.AgentClient Connect(string socket)
+    public static Agent.AgentClient Connect(string socket) => new(Channel(socket));
+
+    /// <summary>A channel to the agent's socket, for clients of its other services (Events).</summary>
+    public static GrpcChannel Channel(string socket)
     {
         var handler = new SocketsHttpHandler
         {
@@ -34,7 +37,6 @@ public static class AgentClient
                 }
             },
         };
-        var channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler, MaxReceiveMessageSize = 64 << 20 });
-        return new Agent.AgentClient(channel);
+        return GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler, MaxReceiveMessageSize = 64 << 20 });
     }
 }

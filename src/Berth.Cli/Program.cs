@@ -21,6 +21,7 @@ namespace Berth.Cli
             PodCommands.Inspect(),
             PodCommands.Logs(),
             PodCommands.Exec(),
+            EventsCommand.Create(),
             ImageCommands.Create(),
         };
 

@@ -81,6 +81,7 @@ public static class AgentHost
 
         var app = builder.Build();
         app.MapGrpcService<AgentService>();
+        app.MapGrpcService<EventsService>();
         return app;
     }
 }

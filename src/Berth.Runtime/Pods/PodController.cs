@@ -46,6 +46,13 @@ public sealed class PodController
 
     public NodeFacts Node => node;
 
+    /// <summary>
+    /// Raised with a pod's last record just before it is deleted. Its termination events (Killing)
+    /// are never saved, so without this an event follower could not see how a pod ended.
+    /// Handlers run on the removal path: they must neither block nor throw.
+    /// </summary>
+    public event Action<PodRecord>? Removing;
+
     public PodRecords Records => records;
 
     private CgroupName Root => CgroupName.Root(node.CgroupRoot, node.CgroupDriver);
@@ -426,6 +433,7 @@ public sealed class PodController
         cgroups.Remove(pod.Plan.CgroupParent);
         DeleteDirectory(sync.PodDirectory(pod));
         DeleteDirectory(ContainerConfigs.LogDirectory(runtime.Options.LogRoot, pod.Plan));
+        Removing?.Invoke(pod);
         records.Delete(pod.Uid);
         if (pod.Plan.QosClass == QosClass.Burstable)
         {

@@ -1,0 +1,122 @@
+using System.Threading.Channels;
+using Berth.Api.V1;
+using Berth.Runtime;
+using Berth.Runtime.Pods;
+using Grpc.Core;
+using Microsoft.Extensions.Hosting;
+
+namespace Berth.Node.Api;
+
+/// <summary>
+/// berth.v1.Events: the pods' event lists (kept bounded in each pod record) as one stream, oldest
+/// first, like `kubectl events`; with follow, the records are polled for newer events, and the
+/// final events of removed pods (never saved: the record goes away) come from
+/// <see cref="PodController.Removing"/>.
+/// </summary>
+public sealed class EventsService(PodController pods, IHostApplicationLifetime lifetime) : Events.EventsBase
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
+
+    public override async Task Watch(WatchEventsRequest request, IServerStreamWriter<PodEventMessage> responseStream, ServerCallContext context)
+    {
+        string? uid = null;
+        if (request.Pod.Length > 0)
+        {
+            uid = (pods.Find(request.Pod) ?? throw new NotFoundException($"pod \"{request.Pod}\" not found")).Uid;
+        }
+
+        // A follower must not hold the agent's shutdown for the host's whole stop timeout.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        var ct = stop.Token;
+
+        // Subscribed before the first read, so a pod removed in between is not missed.
+        var removed = Channel.CreateUnbounded<PodRecord>();
+        void OnRemoving(PodRecord pod) => removed.Writer.TryWrite(pod);
+        pods.Removing += OnRemoving;
+        try
+        {
+            var sent = new Dictionary<string, Sent>();
+            while (true)
+            {
+                // The listing comes before the removals: a pod deleted after it was listed is then
+                // still among this round's removals or the next's, never lost between the two.
+                var candidates = pods.Records.All.ToDictionary(p => p.Uid);
+                while (removed.Reader.TryRead(out var gone))
+                {
+                    candidates[gone.Uid] = gone; // its last record has every event of the listed one
+                }
+
+                var batch = new List<(PodRecord Pod, PodEvent Event)>();
+                foreach (var pod in candidates.Values.Where(p => uid is null || p.Uid == uid))
+                {
+                    var since = sent.GetValueOrDefault(pod.Uid);
+                    var fresh = pod.Events.Where(e => since is null || since.IsBefore(e)).ToList();
+                    if (fresh.Count > 0)
+                    {
+                        sent[pod.Uid] = Sent.After(since, fresh);
+                        batch.AddRange(fresh.Select(e => (pod, e)));
+                    }
+                }
+
+                foreach (var (pod, e) in batch.OrderBy(x => x.Event.Time))
+                {
+                    await responseStream.WriteAsync(Message(pod, e), ct);
+                }
+
+                if (!request.Follow)
+                {
+                    return;
+                }
+
+                foreach (var gone in sent.Keys.Where(k => !candidates.ContainsKey(k)).ToList())
+                {
+                    sent.Remove(gone);
+                }
+
+                await Task.Delay(PollInterval, ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // the client went away or the agent stops: a follow ends here, not as an error
+        }
+        finally
+        {
+            pods.Removing -= OnRemoving;
+        }
+    }
+
+    private static PodEventMessage Message(PodRecord pod, PodEvent e) => new()
+    {
+        TimeUnixMs = e.Time.ToUnixTimeMilliseconds(),
+        Namespace = pod.Namespace,
+        Pod = pod.Name,
+        Uid = pod.Uid,
+        Container = e.Container ?? "",
+        Type = e.Type,
+        Reason = e.Reason,
+        Message = e.Message,
+    };
+
+    /// <summary>
+    /// Where a follower is in one pod's event list. Not an index: the list is bounded and drops its
+    /// oldest entries. Events are appended in time order, but two may share a timestamp, so the
+    /// ones already sent at the latest time are remembered too.
+    /// </summary>
+    private sealed record Sent(DateTimeOffset Time, IReadOnlySet<PodEvent> AtTime)
+    {
+        public bool IsBefore(PodEvent e) => e.Time > Time || (e.Time == Time && !AtTime.Contains(e));
+
+        public static Sent After(Sent? previous, IReadOnlyList<PodEvent> fresh)
+        {
+            var last = fresh.Max(e => e.Time);
+            var atTime = fresh.Where(e => e.Time == last).ToHashSet();
+            if (previous is not null && previous.Time == last)
+            {
+                atTime.UnionWith(previous.AtTime);
+            }
+
+            return new Sent(last, atTime);
+        }
+    }
+}
