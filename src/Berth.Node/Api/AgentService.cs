@@ -13,7 +13,7 @@ using Grpc.Core;
 namespace Berth.Node.Api;
 
 /// <summary>berth.v1.Agent: the CLI's door into the agent.</summary>
-public sealed class AgentService(PodController pods, PodRuntime runtime, IImageStore images, AgentOptions options) : Agent.AgentBase
+public sealed partial class AgentService(PodController pods, PodRuntime runtime, IImageStore images, AgentOptions options) : Agent.AgentBase
 {
     public override Task<VersionResponse> Version(VersionRequest request, ServerCallContext context) =>
         Task.FromResult(new VersionResponse
@@ -89,36 +89,6 @@ public sealed class AgentService(PodController pods, PodRuntime runtime, IImageS
         };
     }
 
-    public override async Task<ImageInfo> ImportImage(ImportImageRequest request, ServerCallContext context)
-    {
-        if (!Directory.Exists(request.RootfsDir))
-        {
-            throw new ArgumentException($"rootfs directory {request.RootfsDir} does not exist");
-        }
-
-        return Info(await images.ImportAsync(request.RootfsDir, ImageReference.Parse(request.Reference), context.CancellationToken));
-    }
-
-    public override Task<ListImagesResponse> ListImages(ListImagesRequest request, ServerCallContext context)
-    {
-        var response = new ListImagesResponse();
-        response.Images.AddRange(images.List().Select(Info));
-        return Task.FromResult(response);
-    }
-
-    public override async Task<RemoveImageResponse> RemoveImage(RemoveImageRequest request, ServerCallContext context)
-    {
-        var image = images.Find(request.Reference) ?? throw new NotFoundException($"image \"{request.Reference}\" not found");
-        var users = (await runtime.ListContainersAsync(context.CancellationToken)).Where(c => c.ImageId == image.Id).ToList();
-        if (users.Count > 0 && !request.Force)
-        {
-            throw new PreconditionException($"image {image.Reference} is used by {users.Count} container(s); remove their pods first or use --force");
-        }
-
-        await images.RemoveAsync(request.Reference, context.CancellationToken);
-        return new RemoveImageResponse();
-    }
-
     private static ManifestSet Read(IEnumerable<ManifestFile> files)
     {
         var sets = new List<ManifestSet>();
@@ -169,12 +139,4 @@ public sealed class AgentService(PodController pods, PodRuntime runtime, IImageS
         }));
         return summary;
     }
-
-    private static ImageInfo Info(ImageRecord image) => new()
-    {
-        Id = image.Id,
-        Reference = image.Reference.ToString(),
-        Size = image.Size,
-        CreatedUnixMs = image.Created.ToUnixTimeMilliseconds(),
-    };
 }
