@@ -193,7 +193,6 @@ public sealed partial class LocalImageStore : IImageStore, IDisposable
     /// <returns>Bytes of the content deleted.</returns>
     private async Task<long> ChangeIndexAsync(Action<SortedDictionary<string, NameEntry>> change, CancellationToken ct)
     {
-        CreateRoot();
         List<string> trash;
         long freed;
         await _indexLock.WaitAsync(ct);
@@ -201,6 +200,7 @@ public sealed partial class LocalImageStore : IImageStore, IDisposable
         {
             var index = ReadIndex();
             change(index);
+            CreateRoot();
             await WriteJsonAsync(IndexPath, new NamesDocument(SchemaVersion, index), StoreJson.Default.NamesDocument, ct);
             trash = SweepLocked(index, out freed);
         }

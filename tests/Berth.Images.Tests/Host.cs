@@ -15,6 +15,20 @@ internal static class Host
         }
     }
 
+    /// <summary>
+    /// Fails, never skips, when a tool is missing: CI must not pass by running nothing.
+    /// scripts/lib.sh installs them (BERTH_PACKAGES).
+    /// </summary>
+    public static string RequireTool(string path, string package)
+    {
+        if (!File.Exists(path))
+        {
+            Assert.Fail($"this test needs {path}: apt-get install {package} (scripts/test installs it)");
+        }
+
+        return path;
+    }
+
     public static async Task<string> RunAsync(string file, params string[] args) =>
         (await CommandRunner.RunAsync(file, args, CancellationToken.None, timeout: TimeSpan.FromSeconds(60))).Stdout;
 

@@ -50,7 +50,8 @@ public class ImageReferenceTests
     [InlineData("_app", "not a valid path component")]
     [InlineData("local..host:5000/app", "registry host")]
     [InlineData(":5000/app", "registry host")]
-    [InlineData("busybox@sha256:9ae97d36d26566ff84e8893c64a6dc4fe8ca6d1144bf5b87b2b85a32def253c7", "digest")]
+    [InlineData("busybox@sha256:9ae97d36", "is not a digest")]
+    [InlineData("busybox@md5:9ae97d36d26566ff84e8893c64a6dc4f", "is not a digest")]
     [InlineData("9ae97d36d26566ff84e8893c64a6dc4fe8ca6d1144bf5b87b2b85a32def253c7", "image id")]
     public void Rejects_invalid_references_naming_them(string text, string reason)
     {
@@ -60,13 +61,48 @@ public class ImageReferenceTests
         Assert.False(ImageReference.TryParse(text, out _));
     }
 
+    private const string Hex = "9ae97d36d26566ff84e8893c64a6dc4fe8ca6d1144bf5b87b2b85a32def253c7";
+
+    [Theory]
+    [InlineData("busybox@sha256:" + Hex, "busybox", null, "docker.io", "library/busybox")]
+    [InlineData("busybox:1.36@sha256:" + Hex, "busybox", "1.36", "docker.io", "library/busybox")]
+    [InlineData("localhost:5000/team/app@sha256:" + Hex, "localhost:5000/team/app", null, "localhost:5000", "team/app")]
+    [InlineData("docker.io/library/busybox@sha256:" + Hex, "busybox", null, "docker.io", "library/busybox")]
+    public void Parses_digest_references(string text, string repository, string? tag, string registry, string remoteName)
+    {
+        var reference = ImageReference.Parse(text);
+
+        Assert.Equal(repository, reference.Repository);
+        Assert.Equal(tag, reference.Tag);
+        Assert.Equal("sha256:" + Hex, reference.Digest!.ToString());
+        Assert.Equal(registry, reference.Registry);
+        Assert.Equal(remoteName, reference.RemoteName);
+        Assert.Equal("sha256:" + Hex, reference.ManifestReference);
+        Assert.Equal(reference, ImageReference.Parse(reference.ToString()));
+    }
+
+    [Theory]
+    [InlineData("busybox", "docker.io", "library/busybox", "latest")]
+    [InlineData("team/app:v1", "docker.io", "team/app", "v1")]
+    [InlineData("registry.k8s.io/pause:3.10", "registry.k8s.io", "pause", "3.10")]
+    [InlineData("127.0.0.1:5000/a/b/c", "127.0.0.1:5000", "a/b/c", "latest")]
+    public void Splits_registry_and_remote_name_with_docker_defaults(string text, string registry, string remoteName, string manifestReference)
+    {
+        var reference = ImageReference.Parse(text);
+
+        Assert.Equal(registry, reference.Registry);
+        Assert.Equal(remoteName, reference.RemoteName);
+        Assert.Equal($"{registry}/{remoteName}", reference.CanonicalName);
+        Assert.Equal(manifestReference, reference.ManifestReference);
+    }
+
     [Fact]
     public void Rejects_overlong_names_and_tags()
     {
         Assert.Throws<FormatException>(() => ImageReference.Parse(new string('a', 256)));
         Assert.Equal(255, ImageReference.Parse(new string('a', 255)).Repository.Length);
         Assert.Throws<FormatException>(() => ImageReference.Parse("app:" + new string('t', 129)));
-        Assert.Equal(128, ImageReference.Parse("app:" + new string('t', 128)).Tag.Length);
+        Assert.Equal(128, ImageReference.Parse("app:" + new string('t', 128)).Tag!.Length);
     }
 
     [Fact]

@@ -23,6 +23,7 @@ public sealed class LocalImageStoreTests : IDisposable
 
     public void Dispose()
     {
+        _store.Dispose();
         _timeout.Dispose();
         _scratch.Dispose();
     }
@@ -38,7 +39,7 @@ public sealed class LocalImageStoreTests : IDisposable
 
         var image = await _store.ImportAsync(source, ImageReference.Parse("tree:v1"), Ct);
 
-        var rootfs = image.RootfsPath;
+        var rootfs = Assert.Single(image.Layers);
         Assert.Equal("hello\n", File.ReadAllText(Path.Combine(rootfs, "etc/greeting")));
         Assert.Equal(Mode0640, File.GetUnixFileMode(Path.Combine(rootfs, "etc/greeting")));
         Assert.Equal(Mode0711, File.GetUnixFileMode(rootfs));
@@ -50,34 +51,38 @@ public sealed class LocalImageStoreTests : IDisposable
         Assert.Equal("2", await Host.StatAsync("%h", Path.Combine(rootfs, "data/a")));
         Assert.Equal("1234:2345", await Host.StatAsync("%u:%g", Path.Combine(rootfs, "owned")));
         Assert.Equal("fifo", await Host.StatAsync("%F", Path.Combine(rootfs, "pipe")));
-        Assert.True(Directory.Exists(Path.Combine(rootfs, "private")));
         Assert.Equal(Mode0750, File.GetUnixFileMode(Path.Combine(rootfs, "private")));
+
+        // The runtime's overlay lowerdir: one layer, reached through its short link.
+        Assert.Equal(image.OverlayLowerDir, image.RootfsPath);
+        Assert.Equal("hello\n", File.ReadAllText(Path.Combine(image.OverlayLowerDir, "etc/greeting")));
     }
 
     [Fact]
-    public async Task Import_writes_the_documented_layout()
+    public async Task Import_stores_a_one_layer_oci_image_in_the_documented_layout()
     {
         var image = await _store.ImportAsync(await TreeAsync("source"), ImageReference.Parse("tree"), Ct);
 
         Assert.Matches("^[0-9a-f]{64}$", image.Id);
-        Assert.Equal(Path.Combine(_store.Root, image.Id, "rootfs"), image.RootfsPath);
         Assert.Equal("tree:latest", image.Reference.ToString());
         Assert.InRange(image.Created, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow);
-
-        var document = JsonNode.Parse(File.ReadAllText(Path.Combine(_store.Root, image.Id, "image.json")))!.AsObject();
-        Assert.Equal(["id", "name", "tag", "reference", "created", "size"], document.Select(property => property.Key));
-        Assert.Equal(image.Id, (string?)document["id"]);
-        Assert.Equal("tree", (string?)document["name"]);
-        Assert.Equal("latest", (string?)document["tag"]);
-        Assert.Equal("tree:latest", (string?)document["reference"]);
-        Assert.Equal(image.Size, (long?)document["size"]);
+        Assert.Empty(image.Config.Entrypoint);
+        Assert.Empty(image.Config.Cmd);
+        Assert.Equal("", image.Config.User);
+        var layer = Assert.Single(image.Layers);
+        Assert.StartsWith(Path.Combine(_store.Root, "layers") + "/", layer, StringComparison.Ordinal);
+        Assert.EndsWith("/diff", layer, StringComparison.Ordinal);
+        Assert.Equal(Path.Combine(_store.Root, "l", Path.GetFileName(Path.GetDirectoryName(layer))![..20]), image.OverlayLowerDir);
+        Assert.True(File.Exists(Path.Combine(_store.Root, "blobs", "sha256", image.Id)), "the config is a blob named by the image id");
+        Assert.True(File.Exists(Path.Combine(_store.Root, "blobs", "sha256", image.ManifestDigest!.Encoded)));
 
         var index = JsonNode.Parse(File.ReadAllText(Path.Combine(_store.Root, "index.json")))!;
-        Assert.Equal(image.Id, (string?)index["references"]!["tree:latest"]);
+        Assert.Equal(image.ManifestDigest.ToString(), (string?)index["references"]!["tree:latest"]!["manifest"]);
+        Assert.Equal(image.Id, (string?)index["references"]!["tree:latest"]!["id"]);
 
         // Owner-only: setuid binaries inside images must not be reachable by other host users.
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_store.Root));
-        Assert.Equal([image.Id, "index.json"], Directory.EnumerateFileSystemEntries(_store.Root).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(["blobs", "images", "index.json", "ingest", "l", "layers"], Directory.EnumerateFileSystemEntries(_store.Root).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -92,60 +97,65 @@ public sealed class LocalImageStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task List_and_Find_by_name_tag_and_id()
+    public async Task Importing_the_same_tree_twice_stores_its_layer_once()
+    {
+        var source = await TreeAsync("source");
+
+        var first = await _store.ImportAsync(source, ImageReference.Parse("one"), Ct);
+        var second = await _store.ImportAsync(source, ImageReference.Parse("two"), Ct);
+
+        Assert.Equal(first.Layers, second.Layers);
+        Assert.Single(Directory.EnumerateDirectories(Path.Combine(_store.Root, "layers")));
+    }
+
+    [Fact]
+    public async Task List_and_Find_by_name_tag_digest_and_id()
     {
         var source = await TreeAsync("source");
         var app = await _store.ImportAsync(source, ImageReference.Parse("app"), Ct);
+        File.WriteAllText(Path.Combine(source, "other"), "x");
         var tagged = await _store.ImportAsync(source, ImageReference.Parse("localhost:5000/team/app:v1"), Ct);
 
         Assert.Equal(["app:latest", "localhost:5000/team/app:v1"], _store.List().Select(image => image.Reference.ToString()));
         Assert.Equal([app.Id, tagged.Id], _store.List().Select(image => image.Id));
 
-        Assert.Equal(app, _store.Find("app"));
-        Assert.Equal(app, _store.Find("app:latest"));
-        Assert.Equal(app, _store.Find("docker.io/library/app:latest"));
-        Assert.Equal(tagged, _store.Find("localhost:5000/team/app:v1"));
-        Assert.Equal(tagged, _store.Find(tagged.Id));
-        Assert.Equal(tagged, _store.Find("sha256:" + tagged.Id));
+        Assert.Equal(app.Id, _store.Find("app")!.Id);
+        Assert.Equal(app.Id, _store.Find("app:latest")!.Id);
+        Assert.Equal(app.Id, _store.Find("docker.io/library/app:latest")!.Id);
+        Assert.Equal(app.Id, _store.Find($"app@{app.ManifestDigest}")!.Id);
+        Assert.Equal($"app@{app.ManifestDigest}", app.RepoDigest);
+        Assert.Equal(tagged.Id, _store.Find("localhost:5000/team/app:v1")!.Id);
+        Assert.Equal(tagged.Id, _store.Find(tagged.Id)!.Id);
+        Assert.Equal(tagged.Id, _store.Find("sha256:" + tagged.Id)!.Id);
         Assert.Equal(tagged.Id, _store.Find(UniquePrefix(tagged.Id, app.Id))!.Id);
 
         Assert.Null(_store.Find("app:v2"));
+        Assert.Null(_store.Find($"other@{app.ManifestDigest}"));
         Assert.Null(_store.Find("localhost:5000/team/app"));
-        Assert.Null(_store.Find("other"));
         Assert.Null(_store.Find(new string('0', 64)));
         Assert.Contains("\"App\"", Assert.Throws<FormatException>(() => _store.Find("App")).Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Find_prefers_a_name_to_an_id_prefix_and_refuses_an_ambiguous_prefix()
+    public async Task Find_prefers_a_name_to_an_id_prefix()
     {
-        // Written by hand: random ids never share a chosen prefix.
-        var first = "beef" + new string('1', 60);
-        var second = "beef" + new string('2', 60);
-        var named = "cafe" + new string('3', 60);
-        WriteImage(first, "one");
-        WriteImage(second, "two");
-        WriteImage(named, "beef");
-        File.WriteAllText(Path.Combine(_store.Root, "index.json"), $$"""
-            {"references": {"one:latest": "{{first}}", "two:latest": "{{second}}", "beef:latest": "{{named}}" } }
-            """);
+        var source = await TreeAsync("source");
+        var image = await _store.ImportAsync(source, ImageReference.Parse("app"), Ct);
+        File.WriteAllText(Path.Combine(source, "other"), "x");
+        var prefix = image.Id[..6];
+        var named = await _store.ImportAsync(source, ImageReference.Parse(prefix), Ct);
 
-        Assert.Equal(named, _store.Find("beef")!.Id);
-        var error = Assert.Throws<ArgumentException>(() => _store.Find("sha256:beef"));
-        Assert.Contains("matches 2 images", error.Message, StringComparison.Ordinal);
-        Assert.Equal(first, _store.Find("beef1")!.Id);
-        Assert.Equal("two:latest", _store.Find("beef2")!.Reference.ToString());
-        Assert.Null(_store.Find("bee"));
-
-        await Assert.ThrowsAsync<ArgumentException>(() => _store.RemoveAsync("sha256:beef", Ct));
-        Assert.Equal(3, _store.List().Count);
+        Assert.Equal(named.Id, _store.Find(prefix)!.Id);
+        Assert.Equal(image.Id, _store.Find("sha256:" + prefix)!.Id);
+        Assert.Null(_store.Find(image.Id[..3]));
     }
 
     [Fact]
-    public async Task Reimporting_a_name_moves_the_tag_and_removes_the_old_image()
+    public async Task Reimporting_a_name_moves_the_tag_and_removes_the_old_image_and_its_layer()
     {
         var first = await TreeAsync("v1");
         var old = await _store.ImportAsync(first, ImageReference.Parse("app:v1"), Ct);
+        File.WriteAllText(Path.Combine(first, "v2"), "v2");
         var other = await _store.ImportAsync(first, ImageReference.Parse("app:v2"), Ct);
         var source = await TreeAsync("v1-fixed");
         File.WriteAllText(Path.Combine(source, "fix"), "fixed");
@@ -153,33 +163,34 @@ public sealed class LocalImageStoreTests : IDisposable
         var replacement = await _store.ImportAsync(source, ImageReference.Parse("app:v1"), Ct);
 
         Assert.NotEqual(old.Id, replacement.Id);
-        Assert.False(Directory.Exists(Path.Combine(_store.Root, old.Id)));
-        Assert.Equal(replacement, _store.Find("app:v1"));
+        Assert.False(Directory.Exists(old.Layers[0]));
+        Assert.False(File.Exists(Path.Combine(_store.Root, "blobs", "sha256", old.Id)));
         Assert.True(File.Exists(Path.Combine(_store.Find("app:v1")!.RootfsPath, "fix")));
-        Assert.Equal(other, _store.Find("app:v2"));
+        Assert.Equal(other.Id, _store.Find("app:v2")!.Id);
         Assert.Equal(["app:v1", "app:v2"], _store.List().Select(image => image.Reference.ToString()));
         Assert.Null(_store.Find(old.Id));
     }
 
     [Fact]
-    public async Task Remove_deletes_the_directory_and_the_index_entry_but_not_what_symlinks_point_at()
+    public async Task Remove_deletes_the_name_and_unreferenced_content_but_not_what_symlinks_point_at()
     {
         var source = await TreeAsync("source");
         var app = await _store.ImportAsync(source, ImageReference.Parse("app"), Ct);
         var kept = await _store.ImportAsync(source, ImageReference.Parse("kept"), Ct);
+        File.WriteAllText(Path.Combine(source, "other"), "x");
         var byId = await _store.ImportAsync(source, ImageReference.Parse("by-id"), Ct);
 
         await _store.RemoveAsync("app", Ct);
         await _store.RemoveAsync(UniquePrefix(byId.Id, kept.Id), Ct);
 
-        Assert.False(Directory.Exists(Path.Combine(_store.Root, app.Id)));
-        Assert.False(Directory.Exists(Path.Combine(_store.Root, byId.Id)));
         Assert.Null(_store.Find("app"));
         Assert.Null(_store.Find("by-id"));
-        Assert.Equal([kept], _store.List());
+        Assert.Equal([kept.Id], _store.List().Select(i => i.Id));
+        Assert.True(Directory.Exists(kept.Layers[0]), "app shared its layer with kept");
+        Assert.False(Directory.Exists(byId.Layers[0]));
         var index = JsonNode.Parse(File.ReadAllText(Path.Combine(_store.Root, "index.json")))!["references"]!.AsObject();
         Assert.Equal(["kept:latest"], index.Select(entry => entry.Key));
-        Assert.Equal([kept.Id, "index.json"], Directory.EnumerateFileSystemEntries(_store.Root).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(3, Directory.EnumerateFiles(Path.Combine(_store.Root, "blobs", "sha256")).Count());
         Assert.True(File.Exists(_scratch["sentinel/big"]));
     }
 
@@ -201,11 +212,9 @@ public sealed class LocalImageStoreTests : IDisposable
 
         var error = await Assert.ThrowsAsync<CommandException>(() => _store.ImportAsync(missing, ImageReference.Parse("app"), Ct));
 
-        Assert.StartsWith("cp -a -- " + missing + "/.", error.Result.Command, StringComparison.Ordinal);
-        Assert.NotEqual(0, error.Result.ExitCode);
-        Assert.Contains("No such file or directory", error.Result.Stderr, StringComparison.Ordinal);
-        Assert.Contains(error.Result.Stderr.Trim(), error.Message, StringComparison.Ordinal);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(_store.Root));
+        Assert.StartsWith("tar --create", error.Result.Command, StringComparison.Ordinal);
+        Assert.Contains(missing, error.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFiles(_store.Root, "*", SearchOption.AllDirectories));
         Assert.Empty(_store.List());
     }
 
@@ -218,7 +227,7 @@ public sealed class LocalImageStoreTests : IDisposable
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _store.ImportAsync(source, ImageReference.Parse("app"), cancelled.Token));
 
-        Assert.Empty(Directory.EnumerateFileSystemEntries(_store.Root));
+        Assert.Empty(Directory.EnumerateFiles(_store.Root, "*", SearchOption.AllDirectories));
     }
 
     [Fact]
@@ -228,24 +237,28 @@ public sealed class LocalImageStoreTests : IDisposable
 
         var images = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => _store.ImportAsync(source, ImageReference.Parse($"app:v{i}"), Ct)));
 
-        Assert.Equal(images.Select(image => image.Id).Order(StringComparer.Ordinal), _store.List().Select(image => image.Id).Order(StringComparer.Ordinal));
-        Assert.Equal(8, Directory.EnumerateDirectories(_store.Root).Count());
+        Assert.Equal(images.Select(image => image.Reference.ToString()).Order(StringComparer.Ordinal), _store.List().Select(image => image.Reference.ToString()));
+        Assert.All(_store.List(), image => Assert.True(Directory.Exists(image.Layers[0])));
     }
 
     [Fact]
-    public async Task Garbage_collection_removes_crash_leftovers_and_keeps_images()
+    public async Task Startup_cleanup_removes_crash_leftovers_and_keeps_images_and_partial_downloads()
     {
         var image = await _store.ImportAsync(await TreeAsync("source"), ImageReference.Parse("app"), Ct);
-        Directory.CreateDirectory(Path.Combine(_store.Root, ".import-" + new string('a', 64), "rootfs"));
-        Directory.CreateDirectory(Path.Combine(_store.Root, ".remove-" + Guid.NewGuid().ToString("N"), "rootfs"));
-        WriteImage(new string('b', 64), "never-indexed");
+        Directory.CreateDirectory(Path.Combine(_store.Root, "layers", ".unpack-" + Guid.NewGuid().ToString("N"), "diff"));
+        Directory.CreateDirectory(Path.Combine(_store.Root, "trash", Guid.NewGuid().ToString("N")));
+        File.WriteAllText(Path.Combine(_store.Root, "ingest", ".tmp-0123"), "half");
+        var partial = Path.Combine(_store.Root, "ingest", "sha256-" + new string('a', 64) + ".partial");
+        File.WriteAllText(partial, "resume me");
         File.WriteAllText(Path.Combine(_store.Root, ".index.json.0123.tmp"), "{");
-        File.WriteAllText(Path.Combine(_store.Root, "unrelated"), "not the store's");
 
         await _store.CollectGarbageAsync(Ct);
 
-        Assert.Equal([image.Id, "index.json", "unrelated"], Directory.EnumerateFileSystemEntries(_store.Root).Select(Path.GetFileName).Order(StringComparer.Ordinal));
-        Assert.Equal([image], _store.List());
+        Assert.Equal([Path.GetFileName(partial)], Directory.EnumerateFileSystemEntries(Path.Combine(_store.Root, "ingest")).Select(Path.GetFileName));
+        Assert.Single(Directory.EnumerateDirectories(Path.Combine(_store.Root, "layers")));
+        Assert.False(Directory.Exists(Path.Combine(_store.Root, "trash")));
+        Assert.False(File.Exists(Path.Combine(_store.Root, ".index.json.0123.tmp")));
+        Assert.Equal([image.Id], _store.List().Select(i => i.Id));
     }
 
     [Fact]
@@ -267,7 +280,17 @@ public sealed class LocalImageStoreTests : IDisposable
 
         Assert.Contains(Path.Combine(_store.Root, "index.json"), Assert.Throws<InvalidDataException>(() => _store.List()).Message, StringComparison.Ordinal);
         await Assert.ThrowsAsync<InvalidDataException>(() => _store.ImportAsync(source, ImageReference.Parse("app"), Ct));
-        Assert.Equal(["index.json"], Directory.EnumerateFileSystemEntries(_store.Root).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task Mark_used_records_the_time_for_gc_ordering()
+    {
+        var image = await _store.ImportAsync(await TreeAsync("source"), ImageReference.Parse("app"), Ct);
+        Assert.Null(image.LastUsed);
+
+        await _store.MarkUsedAsync(image.Id, Ct);
+
+        Assert.InRange(_store.Find("app")!.LastUsed!.Value, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow);
     }
 
     /// <summary>
@@ -293,15 +316,6 @@ public sealed class LocalImageStoreTests : IDisposable
         Directory.CreateDirectory(Path.Combine(root, "private"), Mode0750);
         File.SetUnixFileMode(Path.Combine(root, "private"), Mode0750);
         return root;
-    }
-
-    /// <summary>An image directory as another process would have written it.</summary>
-    private void WriteImage(string id, string name)
-    {
-        Directory.CreateDirectory(Path.Combine(_store.Root, id, "rootfs"));
-        File.WriteAllText(Path.Combine(_store.Root, id, "image.json"), $$"""
-            {"id": "{{id}}", "name": "{{name}}", "tag": "latest", "reference": "{{name}}:latest", "created": "2025-01-02T03:04:05+00:00", "size": 0}
-            """);
     }
 
     private static string UniquePrefix(string id, string other)
