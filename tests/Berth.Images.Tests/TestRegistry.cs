@@ -28,6 +28,9 @@ internal sealed class TestRegistry : IAsyncDisposable
 
     public bool Auth { get; private set; }
 
+    /// <summary>The registry's storage, to tamper with blobs.</summary>
+    public string DataDir => _scratch["data"];
+
     /// <summary>The PEM of the CA that signed the TLS certificate.</summary>
     public string CaFile => _scratch["ca.crt"];
 
@@ -75,6 +78,32 @@ internal sealed class TestRegistry : IAsyncDisposable
 
         args.AddRange([$"oci:{layout}:{refName}", $"docker://{Host}/{repositoryAndTag}"]);
         await Tests.Host.RunAsync(skopeo, [.. args]);
+    }
+
+    /// <summary>
+    /// Uploads an image's blobs and manifest as they are, through the distribution API: skopeo
+    /// would compress uncompressed layers on the way.
+    /// </summary>
+    public async Task PushRawAsync(string layout, TestImage image, string repositoryAndTag)
+    {
+        var colon = repositoryAndTag.LastIndexOf(':');
+        var (repository, tag) = (repositoryAndTag[..colon], repositoryAndTag[(colon + 1)..]);
+        using var http = new HttpClient();
+        foreach (var digest in image.LayerDigests.Prepend(image.ConfigDigest))
+        {
+            using var started = await http.PostAsync(new Uri(Endpoint, $"/v2/{repository}/blobs/uploads/"), null);
+            Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+            var location = new Uri(Endpoint, started.Headers.Location!);
+            var separator = location.Query.Length > 0 ? "&" : "?";
+            using var blob = new ByteArrayContent(File.ReadAllBytes(Path.Combine(layout, "blobs", "sha256", digest["sha256:".Length..])));
+            using var uploaded = await http.PutAsync(new Uri($"{location}{separator}digest={Uri.EscapeDataString(digest)}"), blob);
+            Assert.Equal(HttpStatusCode.Created, uploaded.StatusCode);
+        }
+
+        using var manifest = new ByteArrayContent(File.ReadAllBytes(Path.Combine(layout, "blobs", "sha256", image.ManifestDigest["sha256:".Length..])));
+        manifest.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(image.MediaType);
+        using var put = await http.PutAsync(new Uri(Endpoint, $"/v2/{repository}/manifests/{tag}"), manifest);
+        Assert.Equal(HttpStatusCode.Created, put.StatusCode);
     }
 
     public async ValueTask DisposeAsync()
