@@ -195,6 +195,8 @@ public sealed class PodRuntime
                 State = ContainerState.Created,
                 Pid = created.Pid,
                 StartTime = ProcessTable.StartTimeOf(created.Pid) ?? 0,
+                MonitorPid = created.MonitorPid,
+                MonitorStartTime = ProcessTable.StartTimeOf(created.MonitorPid) ?? 0,
                 CreatedAt = DateTimeOffset.UtcNow,
                 CgroupPath = cgroupPath,
                 LogFile = logFile,
@@ -320,21 +322,35 @@ public sealed class PodRuntime
         }
 
         var monitor = MonitorFor(container.Id, container.LogFile);
+        var code = Conmon.ReadExitCode(monitor, container.Id);
+        if (code is null)
+        {
+            if (IsSameProcess(container.Pid, container.StartTime) || MonitorAlive(container, monitor))
+            {
+                return container;
+            }
+
+            // conmon writes the exit file before it exits: with the monitor gone, look once more.
+            code = Conmon.ReadExitCode(monitor, container.Id);
+        }
+
         ContainerRecord exited;
-        if (Conmon.ReadExitCode(monitor, container.Id) is { } code)
+        if (code is { } exitCode)
         {
             var oom = File.Exists(monitor.OomFile) || OomKills(container.CgroupPath) > 0;
             exited = container with
             {
                 State = ContainerState.Exited,
-                ExitCode = code,
-                Signal = code > 128 ? code - 128 : null,
+                ExitCode = exitCode,
+                Signal = exitCode > 128 ? exitCode - 128 : null,
                 FinishedAt = File.GetLastWriteTimeUtc(monitor.ExitFile(container.Id)),
-                Reason = oom ? "OOMKilled" : code == 0 ? "Completed" : "Error",
+                Reason = oom ? "OOMKilled" : exitCode == 0 ? "Completed" : "Error",
             };
         }
-        else if (!IsSameProcess(container.Pid, container.StartTime))
+        else
         {
+            // The process and its monitor are gone and no exit file was written: the monitor was
+            // killed or the host rebooted.
             exited = container with
             {
                 State = ContainerState.Exited,
@@ -343,10 +359,6 @@ public sealed class PodRuntime
                 Reason = "Error",
                 Message = "the container's process is gone and its monitor recorded no exit code (was the host rebooted?)",
             };
-        }
-        else
-        {
-            return container;
         }
 
         await SaveContainerAsync(exited, ct);
@@ -361,6 +373,17 @@ public sealed class PodRuntime
             : cgroups.ReadFile(cgroupPath, null, "memory.events");
         var line = text?.Split('\n').FirstOrDefault(l => l.StartsWith("oom_kill ", StringComparison.Ordinal));
         return line is not null && long.TryParse(line["oom_kill ".Length..], out var n) ? n : 0;
+    }
+
+    private static bool MonitorAlive(ContainerRecord container, MonitorPaths monitor)
+    {
+        if (container.MonitorPid > 0)
+        {
+            return IsSameProcess(container.MonitorPid, container.MonitorStartTime);
+        }
+
+        // Created before its pid file was read: read it now.
+        return File.Exists(monitor.MonitorPidFile) && int.TryParse(File.ReadAllText(monitor.MonitorPidFile).Trim(), out var pid) && ProcessTable.IsAlive(pid);
     }
 
     private static bool IsSameProcess(int pid, ulong startTime) =>

@@ -61,6 +61,11 @@ public sealed record ContainerRecord
     /// <summary>The init process's start time (clock ticks since boot), to tell it from a reused pid.</summary>
     public ulong StartTime { get; init; }
 
+    /// <summary>The container's conmon, and its start time: while it lives, an exit file is coming.</summary>
+    public int MonitorPid { get; init; }
+
+    public ulong MonitorStartTime { get; init; }
+
     public DateTimeOffset CreatedAt { get; init; }
 
     public DateTimeOffset? StartedAt { get; init; }

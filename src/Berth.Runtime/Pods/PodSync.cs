@@ -42,6 +42,11 @@ public sealed class PodSync(PodRuntime runtime, PodRecords records, ICgroupDrive
             var container = Container(pod, name, init: true);
             if (container.Done)
             {
+                if (container.LastState is { ExitCode: not 0 })
+                {
+                    return pod; // a failed init container that will not be retried: nothing after it runs
+                }
+
                 continue;
             }
 
@@ -69,13 +74,14 @@ public sealed class PodSync(PodRuntime runtime, PodRecords records, ICgroupDrive
 
             if (record.ExitCode == 0)
             {
-                pod = await SaveAsync(Update(pod, container with { Done = true }), ct);
+                pod = await SaveAsync(Update(pod, container with { Done = true, LastState = TerminationOf(record) }), ct);
                 continue;
             }
 
             if (policy == "Never")
             {
-                return await SaveAsync(Update(pod, container with { Done = true }) with { Message = $"init container {name} failed with exit code {record.ExitCode}" }, ct);
+                pod = Update(pod, container with { Done = true, LastState = TerminationOf(record) });
+                return await SaveAsync(pod with { Message = $"init container {name} failed with exit code {record.ExitCode}" }, ct);
             }
 
             return await RestartAsync(pod, container, record, manifest, ct);
@@ -107,10 +113,17 @@ public sealed class PodSync(PodRuntime runtime, PodRecords records, ICgroupDrive
             return pod;
         }
 
-        return restart
-            ? await RestartAsync(pod, container, record, manifest, ct)
-            : await SaveAsync(Update(pod, container with { Done = true, LastState = TerminationOf(record) }), ct);
+        if (restart)
+        {
+            return await RestartAsync(pod, container, record, manifest, ct);
+        }
+
+        pod = Update(pod, container with { Done = true, LastState = TerminationOf(record) });
+        return await SaveAsync(record.Reason == "OOMKilled" ? OomEvent(pod, container) : pod, ct);
     }
+
+    private static PodRecord OomEvent(PodRecord pod, PodContainer container) =>
+        AddEvent(pod, "Warning", "OOMKilled", $"Container {container.Name} was killed for exceeding its memory limit", container.Name);
 
     private static bool ShouldRestart(string policy, ContainerRecord? record) =>
         record is not { State: ContainerState.Exited } || policy switch
@@ -138,7 +151,7 @@ public sealed class PodSync(PodRuntime runtime, PodRecords records, ICgroupDrive
             pod = Update(pod, container);
             if (exited.Reason == "OOMKilled")
             {
-                pod = AddEvent(pod, "Warning", "OOMKilled", $"Container {container.Name} was killed for exceeding its memory limit", container.Name);
+                pod = OomEvent(pod, container);
             }
 
             if (delay > TimeSpan.Zero)

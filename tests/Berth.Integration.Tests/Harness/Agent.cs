@@ -98,11 +98,11 @@ public sealed class Agent : IAsyncDisposable
         return new Pod(this, name);
     }
 
-    public async Task<CliResult> PlayRawAsync(string yaml)
+    public async Task<CliResult> PlayRawAsync(string yaml, params string[] extraArgs)
     {
         var file = Path.Combine(Dir, $"raw-{Guid.NewGuid():N}.yaml");
         await File.WriteAllTextAsync(file, yaml);
-        return await BerthAsync("play", file);
+        return await BerthAsync(["play", file, .. extraArgs]);
     }
 
     public async ValueTask DisposeAsync()

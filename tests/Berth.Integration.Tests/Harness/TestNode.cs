@@ -5,6 +5,8 @@ namespace Berth.Integration.Tests.Harness;
 /// nested-container tests).</summary>
 public sealed class TestNode : IAsyncLifetime
 {
+    public static readonly string[] FastLifecycle = ["--backoff-base", "1", "--backoff-max", "8", "--sync-interval", "0.2"];
+
     public Agent Agent { get; private set; } = null!;
 
     public static string RepositoryRoot()
@@ -22,7 +24,8 @@ public sealed class TestNode : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Agent = await Agent.StartAsync("node");
+        // Fast lifecycle timings so restart tests take seconds: back-off 1 s doubling to 8 s.
+        Agent = await Agent.StartAsync("node", FastLifecycle);
         await ImportBusyboxAsync(Agent);
     }
 
