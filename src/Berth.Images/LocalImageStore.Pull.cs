@@ -20,7 +20,7 @@ public sealed partial class LocalImageStore
         var name = ImageReference.Parse(reference);
         var platform = options.Platform ?? _options.Platform;
         CreateRoot();
-        var failures = new List<string>();
+        var failures = new List<RegistryException>();
         var endpoints = _registry.Value.EndpointsFor(name);
         foreach (var endpoint in endpoints)
         {
@@ -32,11 +32,15 @@ public sealed partial class LocalImageStore
             catch (RegistryException e) when (endpoint.IsMirror)
             {
                 // A mirror that lacks the image or is down: the next one, or the registry itself.
-                failures.Add($"mirror {e.Message}");
+                failures.Add(e);
             }
             catch (RegistryException e) when (failures.Count > 0)
             {
-                throw new RegistryException(e.Kind, $"pulling {name}: {e.Message} (after: {string.Join("; ", failures)})", e);
+                // Offline, the registry itself is unreachable by design: what a mirror said matters more.
+                var telling = e.Kind == RegistryErrorKind.Unavailable ? failures.FirstOrDefault(f => f.Kind != RegistryErrorKind.Unavailable) : null;
+                throw telling is not null
+                    ? new RegistryException(telling.Kind, $"pulling {name}: mirror {telling.Message} (and the registry itself: {e.Message})", telling)
+                    : new RegistryException(e.Kind, $"pulling {name}: {e.Message} (after: {string.Join("; ", failures.Select(f => "mirror " + f.Message))})", e);
             }
             catch (RegistryException e)
             {
