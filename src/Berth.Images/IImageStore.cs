@@ -27,8 +27,8 @@ public interface IImageStore
     /// Loads every named image of an OCI image layout (a directory or a tar of one) or a
     /// <c>docker save</c> archive.
     /// </summary>
-    /// <param name="name">Names an unnamed image, or gives a repository to an image the archive
-    /// names only by tag; null to use the archive's names.</param>
+    /// <param name="name">The repository for images the archive names only by tag, and the name of
+    /// images it does not name; images with full names in the archive keep them.</param>
     Task<IReadOnlyList<ImageRecord>> LoadAsync(string path, ImageReference? name, CancellationToken ct);
 
     /// <summary>Writes the images as an OCI image layout tar (that <c>docker load</c> reads too).</summary>

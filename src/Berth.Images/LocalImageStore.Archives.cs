@@ -189,7 +189,7 @@ public sealed partial class LocalImageStore
                 continue;
             }
 
-            var names = NamesOf(entry.Annotations, entries.Count == 1 ? name : null, name, source.Describe, entry.Digest);
+            var names = NamesOf(entry.Annotations, name, source.Describe, entry.Digest);
             images.Add(new ArchiveImage(target, manifest, names));
         }
 
@@ -238,9 +238,9 @@ public sealed partial class LocalImageStore
             var annotations = (entry.RepoTags ?? []).Count > 0
                 ? new Dictionary<string, string> { [ImageNameAnnotation] = entry.RepoTags![0] }
                 : null;
-            var names = (entry.RepoTags ?? []).Count > 1 && name is null
+            var names = (entry.RepoTags ?? []).Count > 1
                 ? [.. entry.RepoTags!.Select(ImageReference.Parse)]
-                : NamesOf(annotations, entries.Count == 1 ? name : null, name, source.Describe, manifest.ToString());
+                : NamesOf(annotations, name, source.Describe, manifest.ToString());
             images.Add(new ArchiveImage(manifest, manifest, names));
         }
 
@@ -248,16 +248,12 @@ public sealed partial class LocalImageStore
     }
 
     /// <summary>
-    /// The names one archived image gets: <paramref name="only"/> when it is the archive's only
-    /// image and a name was given; else its full name; else its tag in the given repository.
+    /// The names one archived image gets: its full name when the archive has one; its tag in the
+    /// repository <paramref name="name"/> when the archive has only a tag (as skopeo and umoci
+    /// write layouts); <paramref name="name"/> itself when the archive names it not at all.
     /// </summary>
-    private static List<ImageReference> NamesOf(IReadOnlyDictionary<string, string>? annotations, ImageReference? only, ImageReference? repository, string archive, string digest)
+    private static List<ImageReference> NamesOf(IReadOnlyDictionary<string, string>? annotations, ImageReference? name, string archive, string digest)
     {
-        if (only is not null)
-        {
-            return [only];
-        }
-
         if (annotations?.GetValueOrDefault(ImageNameAnnotation) is { } full && ImageReference.TryParse(full, out var named))
         {
             return [named];
@@ -265,21 +261,17 @@ public sealed partial class LocalImageStore
 
         if (annotations?.GetValueOrDefault(RefNameAnnotation) is { } refName)
         {
-            // Skopeo and umoci write the tag alone; others the whole name.
             if ((refName.Contains('/') || refName.Contains('@')) && ImageReference.TryParse(refName, out var whole))
             {
                 return [whole];
             }
 
-            if (repository is not null)
-            {
-                return [repository.WithTag(refName)];
-            }
-
-            throw new InvalidDataException($"{archive}: image {digest} is named only by its tag \"{refName}\"; give a repository to load it into (berth image load --name REPOSITORY)");
+            return name is not null
+                ? [name.WithTag(refName)]
+                : throw new InvalidDataException($"{archive}: image {digest} is named only by its tag \"{refName}\"; give a repository to load it into (berth image load --name REPOSITORY)");
         }
 
-        throw new InvalidDataException($"{archive}: image {digest} has no name; give one (berth image load --name NAME[:TAG])");
+        return name is not null ? [name] : throw new InvalidDataException($"{archive}: image {digest} has no name; give one (berth image load --name NAME[:TAG])");
     }
 
     private string LayerMediaType(Digest blob)

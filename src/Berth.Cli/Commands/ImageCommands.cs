@@ -65,7 +65,7 @@ public static class ImageCommands
     private static Command Load()
     {
         var path = new Argument<string>("FILE|DIR") { Description = "An OCI image layout (directory or tar) or a docker save archive" };
-        var name = new Option<string?>("--name") { Description = "NAME[:TAG] for an archive's only image, or the repository for images named only by tag" };
+        var name = new Option<string?>("--name") { Description = "The repository for images the archive names only by tag, or NAME[:TAG] for unnamed ones" };
         var command = new Command("load", "Load images from an OCI layout or a docker save archive") { path, name };
         command.SetAction(async (parse, ct) =>
         {
