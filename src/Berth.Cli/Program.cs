@@ -72,6 +72,12 @@ namespace Berth.Cli
 
                 return ExitCodes.BadInput;
             }
+            catch (Exception e) when (e is ArgumentException or FormatException)
+            {
+                // thrown before anything reached the agent: the command line itself is wrong
+                Console.Error.WriteLine($"error: {e.Message}");
+                return ExitCodes.BadInput;
+            }
             catch (Exception e)
             {
                 Console.Error.WriteLine($"error: {e.Message}");

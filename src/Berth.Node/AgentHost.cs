@@ -69,7 +69,7 @@ public static class AgentHost
         builder.Services.AddSingleton(options.Runtime);
         builder.Services.AddSingleton<IOciRuntime>(_ => new Runc(options.Runtime.RuncRoot, ExecutablePath.Resolve(options.Runtime.RuncBinary)));
         builder.Services.AddSingleton(sp => new Conmon(sp.GetRequiredService<IOciRuntime>(), options.Runtime.ConmonBinary));
-        builder.Services.AddSingleton<IImageStore>(_ => new LocalImageStore(options.Runtime.ImagesDir));
+        builder.Services.AddSingleton<IImageStore>(_ => new LocalImageStore(options.Images with { Root = options.Runtime.ImagesDir }));
         builder.Services.AddSingleton<ICgroupDriver>(_ => CgroupDrivers.ForHost());
         builder.Services.AddSingleton(options.Lifecycle);
         builder.Services.AddSingleton<PodRuntime>();

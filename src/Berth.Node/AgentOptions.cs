@@ -1,3 +1,4 @@
+using Berth.Images;
 using Berth.Runtime;
 using Berth.Runtime.Pods;
 
@@ -9,6 +10,9 @@ public sealed record AgentOptions
     public RuntimeOptions Runtime { get; init; } = new();
 
     public LifecycleOptions Lifecycle { get; init; } = new();
+
+    /// <summary>Registry mirrors, insecure registries and credentials; the root is the runtime's images dir.</summary>
+    public ImageStoreOptions Images { get; init; } = new();
 
     public string Socket { get; init; } = "/run/berth/berth.sock";
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Berth.Images;
 using Berth.Node;
 using Berth.Runtime;
 using Berth.Runtime.Pods;
@@ -22,9 +23,12 @@ public static class ServeCommand
         var backoffMax = new Option<double>("--backoff-max") { Description = "CrashLoopBackOff's longest delay in seconds", DefaultValueFactory = _ => lifecycle.BackoffMax.TotalSeconds };
         var syncInterval = new Option<double>("--sync-interval") { Description = "Seconds between two looks at every pod", DefaultValueFactory = _ => lifecycle.SyncInterval.TotalSeconds };
         var manifests = new Option<string?>("--manifests") { Description = "Directory of static pod manifests, run like the kubelet's staticPodPath" };
+        var mirrors = new Option<string[]>("--registry-mirror") { Description = "HOST=URL: pull HOST's images from URL, repository path kept (repeatable), e.g. registry.k8s.io=http://127.0.0.1:5000", AllowMultipleArgumentsPerToken = false };
+        var insecure = new Option<string[]>("--insecure-registry") { Description = "A registry HOST[:PORT] spoken to over plain HTTP (repeatable; loopback always is)" };
+        var authFile = new Option<string?>("--auth-file") { Description = "Registry credentials in docker's auth.json format" };
         var command = new Command("serve", "Run the node agent: pods via runc, conmon and an infra process, an API on a unix socket")
         {
-            root, runRoot, cgroupRoot, logRoot, pidsLimit, infra, backoffBase, backoffMax, syncInterval, manifests,
+            root, runRoot, cgroupRoot, logRoot, pidsLimit, infra, backoffBase, backoffMax, syncInterval, manifests, mirrors, insecure, authFile,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -54,7 +58,13 @@ public static class ServeCommand
                 SyncInterval = TimeSpan.FromSeconds(parse.GetValue(syncInterval)),
                 ManifestsDir = parse.GetValue(manifests) is { } dir ? Path.GetFullPath(dir) : null,
             };
-            return await AgentHost.RunAsync(new AgentOptions { Runtime = runtime, Lifecycle = lifecycleOptions, Socket = Global.SocketPath(parse) }, ct);
+            var images = new ImageStoreOptions
+            {
+                Mirrors = [.. (parse.GetValue(mirrors) ?? []).Select(RegistryMirror.Parse)],
+                InsecureRegistries = [.. parse.GetValue(insecure) ?? []],
+                AuthFile = parse.GetValue(authFile) is { } auth ? Path.GetFullPath(auth) : null,
+            };
+            return await AgentHost.RunAsync(new AgentOptions { Runtime = runtime, Lifecycle = lifecycleOptions, Images = images, Socket = Global.SocketPath(parse) }, ct);
         });
         return command;
     }
