@@ -22,8 +22,9 @@ public sealed partial class LocalImageStore
         ArgumentException.ThrowIfNullOrEmpty(path);
         CreateRoot();
         using var lease = Hold([]);
-        var source = await ArchiveSource.OpenAsync(path, _content, digest => lease.Add([BlobKey(digest)]), ct);
-        var images = await ReadLayoutAsync(source, name, ct) ?? await ReadDockerArchiveAsync(source, name, ct)
+        void Claim(Digest digest) => lease.Add([BlobKey(digest)]);
+        var source = await ArchiveSource.OpenAsync(path, _content, Claim, ct);
+        var images = await ReadLayoutAsync(source, name, ct) ?? await ReadDockerArchiveAsync(source, name, Claim, ct)
             ?? throw new InvalidDataException($"{source.Describe} is neither an OCI image layout (oci-layout and index.json) nor a docker save archive (manifest.json)");
         if (images.Count == 0)
         {
@@ -197,7 +198,7 @@ public sealed partial class LocalImageStore
     }
 
     /// <summary>A docker save archive's images, with an OCI manifest written for each; null when it is not one.</summary>
-    private async Task<List<ArchiveImage>?> ReadDockerArchiveAsync(ArchiveSource source, ImageReference? name, CancellationToken ct)
+    private async Task<List<ArchiveImage>?> ReadDockerArchiveAsync(ArchiveSource source, ImageReference? name, Action<Digest> hold, CancellationToken ct)
     {
         if (await source.ReadSmallAsync("manifest.json", ct) is not { } bytes)
         {
@@ -234,7 +235,7 @@ public sealed partial class LocalImageStore
             {
                 MediaType = MediaTypes.OciManifest,
             };
-            var manifest = await _content.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(document, OciJson.Default.ManifestDocument), ct);
+            var manifest = await _content.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(document, OciJson.Default.ManifestDocument), hold, ct);
             var annotations = (entry.RepoTags ?? []).Count > 0
                 ? new Dictionary<string, string> { [ImageNameAnnotation] = entry.RepoTags![0] }
                 : null;

@@ -27,8 +27,8 @@ public sealed partial class LocalImageStore
                     "--pax-option=delete=atime,delete=ctime", "--xattrs", "--xattrs-include=*", "--sort=name", "."],
                 ct,
                 timeout: Timeout.InfiniteTimeSpan);
-            var (layer, layerSize) = await _content.AdoptAsync(tar, ct);
-            using var lease = Hold([BlobKey(layer), LayerKey(layer)]);
+            using var lease = Hold([]);
+            var (layer, layerSize) = await _content.AdoptAsync(tar, d => lease.Add([BlobKey(d), LayerKey(d)]), ct);
 
             var now = DateTimeOffset.UtcNow;
             var config = new ConfigDocument(_options.Platform.Architecture, _options.Platform.Os, new RootfsDocument("layers", [layer.ToString()]))
@@ -38,7 +38,7 @@ public sealed partial class LocalImageStore
                 History = [new HistoryDocument(now, $"berth image import {rootfsDir}")],
             };
             var configBytes = JsonSerializer.SerializeToUtf8Bytes(config, OciJson.Default.ConfigDocument);
-            var configDigest = await _content.WriteAsync(configBytes, ct);
+            var configDigest = await _content.WriteAsync(configBytes, d => lease.Add([BlobKey(d)]), ct);
             var manifest = new ManifestDocument(
                 2,
                 new Descriptor(MediaTypes.OciConfig, configDigest.ToString(), configBytes.Length),
@@ -47,8 +47,7 @@ public sealed partial class LocalImageStore
                 MediaType = MediaTypes.OciManifest,
             };
             var manifestBytes = JsonSerializer.SerializeToUtf8Bytes(manifest, OciJson.Default.ManifestDocument);
-            var manifestDigest = await _content.WriteAsync(manifestBytes, ct);
-            lease.Add([BlobKey(configDigest), BlobKey(manifestDigest)]);
+            var manifestDigest = await _content.WriteAsync(manifestBytes, d => lease.Add([BlobKey(d)]), ct);
 
             // An uncompressed layer's digest is its diff ID.
             await _layers.EnsureAsync(layer, layer, ct);

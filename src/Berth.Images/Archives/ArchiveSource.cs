@@ -86,8 +86,7 @@ internal abstract class ArchiveSource(ContentStore content, Action<Digest> hold)
                 return expected;
             }
 
-            var (digest, _) = await Content.IngestAsync(file, ct);
-            Hold(digest);
+            var (digest, _) = await Content.IngestAsync(file, Hold, ct);
             return digest;
         }
 
@@ -201,8 +200,7 @@ internal abstract class ArchiveSource(ContentStore content, Action<Digest> hold)
                 return;
             }
 
-            var (digest, _) = await Content.IngestAsync(data, ct);
-            Hold(digest);
+            var (digest, _) = await Content.IngestAsync(data, Hold, ct);
             _blobs[name] = digest;
         }
 

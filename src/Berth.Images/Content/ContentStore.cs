@@ -51,9 +51,11 @@ internal sealed class ContentStore(string root)
     }
 
     /// <summary>Stores bytes already in memory under their own sha256 digest.</summary>
-    public async Task<Digest> WriteAsync(byte[] content, CancellationToken ct)
+    /// <param name="claim">Called with the digest before the blob becomes visible.</param>
+    public async Task<Digest> WriteAsync(byte[] content, Action<Digest> claim, CancellationToken ct)
     {
         var digest = Digest.Of(content);
+        claim(digest);
         await WriteAsync(digest, content, ct);
         return digest;
     }
@@ -90,7 +92,8 @@ internal sealed class ContentStore(string root)
     }
 
     /// <summary>Copies a stream of unknown digest in, as sha256; returns its digest and size.</summary>
-    public async Task<(Digest Digest, long Size)> IngestAsync(Stream source, CancellationToken ct)
+    /// <param name="claim">Called with the digest before the blob becomes visible.</param>
+    public async Task<(Digest Digest, long Size)> IngestAsync(Stream source, Action<Digest> claim, CancellationToken ct)
     {
         Directory.CreateDirectory(IngestDir);
         var temp = Path.Combine(IngestDir, $".tmp-{Guid.NewGuid():N}");
@@ -113,6 +116,7 @@ internal sealed class ContentStore(string root)
             }
 
             var digest = Digest.FromSha256(hash.GetHashAndReset());
+            claim(digest);
             Publish(temp, digest);
             return (digest, size);
         }
@@ -126,7 +130,9 @@ internal sealed class ContentStore(string root)
     /// Moves a file this store may consume (it is on the store's file system) in as a blob,
     /// hashing it first: no second copy of a large layer.
     /// </summary>
-    public async Task<(Digest Digest, long Size)> AdoptAsync(string file, CancellationToken ct)
+    /// <param name="claim">Called with the digest before the blob becomes visible, so a caller can
+    /// protect it from collection in time.</param>
+    public async Task<(Digest Digest, long Size)> AdoptAsync(string file, Action<Digest> claim, CancellationToken ct)
     {
         using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         long size;
@@ -143,6 +149,7 @@ internal sealed class ContentStore(string root)
         }
 
         var digest = Digest.FromSha256(hash.GetHashAndReset());
+        claim(digest);
         Publish(file, digest);
         return (digest, size);
     }
