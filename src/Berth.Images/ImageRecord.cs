@@ -21,6 +21,9 @@ public sealed record ImageRecord(
     /// (the index's digest for a multi-platform image).</summary>
     public string? RepoDigest { get; init; }
 
+    /// <summary>How this name came here: only a pulled name has a registry to pull it from again.</summary>
+    public ImageOrigin Origin { get; init; } = ImageOrigin.Pulled;
+
     public string Os { get; init; } = "linux";
 
     public string Architecture { get; init; } = "";
@@ -44,4 +47,18 @@ public sealed record ImageRecord(
     /// root filesystem.
     /// </summary>
     public string RootfsPath => OverlayLowerDir;
+}
+
+/// <summary>How an image name came into the store.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<ImageOrigin>))]
+public enum ImageOrigin
+{
+    /// <summary>From a registry (or one of its mirrors).</summary>
+    Pulled,
+
+    /// <summary>From a root file system directory on this node.</summary>
+    Imported,
+
+    /// <summary>From an OCI layout or docker save archive.</summary>
+    Loaded,
 }

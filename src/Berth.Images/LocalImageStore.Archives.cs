@@ -50,7 +50,7 @@ public sealed partial class LocalImageStore
 
             foreach (var reference in image.Names)
             {
-                loaded.Add(await CommitAsync(reference, image.Target, image.Manifest, ct));
+                loaded.Add(await CommitAsync(reference, image.Target, image.Manifest, ImageOrigin.Loaded, ct));
             }
         }
 

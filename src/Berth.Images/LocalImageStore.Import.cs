@@ -51,7 +51,7 @@ public sealed partial class LocalImageStore
 
             // An uncompressed layer's digest is its diff ID.
             await _layers.EnsureAsync(layer, layer, ct);
-            return await CommitAsync(reference, manifestDigest, manifestDigest, ct);
+            return await CommitAsync(reference, manifestDigest, manifestDigest, ImageOrigin.Imported, ct);
         }
         finally
         {

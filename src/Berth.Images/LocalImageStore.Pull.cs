@@ -88,7 +88,7 @@ public sealed partial class LocalImageStore
         lease.Add(diffIds.Select(LayerKey));
 
         await Task.WhenAll(document.Layers.Select((layer, i) => PullLayerAsync(session, layerDigests[i], layer.Size, diffIds[i], progress, ct)));
-        return await CommitAsync(name, top.Digest, manifest.Digest, ct);
+        return await CommitAsync(name, top.Digest, manifest.Digest, ImageOrigin.Pulled, ct);
     }
 
     /// <summary>The index entry for <paramref name="platform"/>: the first that matches, as the index orders them.</summary>

@@ -137,12 +137,13 @@ public sealed partial class LocalImageStore : IImageStore, IDisposable
     /// config, blobs and layers are all in the store, and drops what the name's previous image
     /// leaves unreferenced.
     /// </summary>
-    private async Task<ImageRecord> CommitAsync(ImageReference name, Digest target, Digest manifest, CancellationToken ct)
+    private async Task<ImageRecord> CommitAsync(ImageReference name, Digest target, Digest manifest, ImageOrigin origin, CancellationToken ct)
     {
         var stored = await DescribeAsync(manifest, ct);
-        await ChangeIndexAsync(index => index[name.ToString()] = new NameEntry(target.ToString(), manifest.ToString(), stored.Id), ct);
+        var entry = new NameEntry(target.ToString(), manifest.ToString(), stored.Id, origin);
+        await ChangeIndexAsync(index => index[name.ToString()] = entry, ct);
         var key = name.ToString();
-        return Load(key, new NameEntry(target.ToString(), manifest.ToString(), stored.Id), ReadUsage())
+        return Load(key, entry, ReadUsage())
             ?? throw new InvalidOperationException($"image {key} vanished right after it was stored");
     }
 
@@ -271,6 +272,7 @@ public sealed partial class LocalImageStore : IImageStore, IDisposable
         {
             ManifestDigest = manifest,
             RepoDigest = $"{reference.Repository}@{entry.Target}",
+            Origin = entry.Origin,
             Os = stored.Os,
             Architecture = stored.Architecture,
             Added = stored.Added,

@@ -9,7 +9,8 @@ namespace Berth.Images;
 internal sealed record NameEntry(
     [property: JsonPropertyName("target")] string Target,
     [property: JsonPropertyName("manifest")] string Manifest,
-    [property: JsonPropertyName("id")] string Id);
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("origin")] ImageOrigin Origin = ImageOrigin.Pulled);
 
 /// <summary>&lt;root&gt;/index.json: "repository:tag" (or "repository@digest") → digests, the only place names live.</summary>
 internal sealed record NamesDocument(

@@ -3,6 +3,7 @@ using Berth.Core.Manifests;
 using Berth.Core.Planning;
 using Berth.Core.Serialization;
 using Berth.Images;
+using Berth.Images.Registry;
 using Berth.Linux;
 using Berth.Linux.Cgroups;
 using Berth.Runtime.Model;
@@ -158,9 +159,10 @@ public sealed class PodController
         {
             var plans = set.Pods.Select(p => (Manifest: p, Plan: PodPlanner.Plan(p, node))).ToList();
             Preflight(plans);
+            var pulled = await EnsureImagesAsync(plans, ct);
             foreach (var (manifest, plan) in plans)
             {
-                created.Add(await CreatePodAsync(manifest, plan, source: null, ct));
+                created.Add(await CreatePodAsync(manifest, plan, source: null, pulled, ct));
             }
         }
         finally
@@ -185,7 +187,8 @@ public sealed class PodController
         {
             var plan = PodPlanner.Plan(manifest, node);
             Preflight([(manifest, plan)]);
-            return await CreatePodAsync(manifest, plan, source, ct);
+            var pulled = await EnsureImagesAsync([(manifest, plan)], ct);
+            return await CreatePodAsync(manifest, plan, source, pulled, ct);
         }
         finally
         {
@@ -239,27 +242,11 @@ public sealed class PodController
         }
     }
 
-    private void PreflightContainer(V1Container container, string path, Action<string, string> add)
+    private static void PreflightContainer(V1Container container, string path, Action<string, string> add)
     {
-        ImageRecord? image = null;
-        try
+        if (!ImageReference.TryParse(container.Image, out _))
         {
-            image = images.Find(container.Image);
-        }
-        catch (Exception e) when (e is FormatException or ArgumentException)
-        {
-            add($"{path}.image", $"Invalid value: \"{container.Image}\": {e.Message}");
-            return;
-        }
-
-        if (image is null)
-        {
-            add($"{path}.image", $"Not found: \"{container.Image}\": no such image on this node (berth image import ROOTFS {container.Image})");
-        }
-
-        if (container.Command is not { Count: > 0 } && container.Args is not { Count: > 0 })
-        {
-            add($"{path}.command", "Required value: the image has no default command");
+            add($"{path}.image", $"Invalid value: \"{container.Image}\": not an image reference (name[:tag])");
         }
 
         for (var e = 0; e < (container.Env?.Count ?? 0); e++)
@@ -280,10 +267,84 @@ public sealed class PodController
     }
 
     /// <summary>
+    /// Gets every container's image per its imagePullPolicy, as the kubelet does before creating
+    /// anything, then checks what needs the image (a command to run). Pull failures are reported
+    /// per field. An image with no registry origin (imported from a directory or loaded without a
+    /// repo digest) has nothing to pull from: under Always it is used as it is.
+    /// </summary>
+    /// <returns>Events to record per pod uid ("Pulled").</returns>
+    private async Task<Dictionary<string, List<PodEvent>>> EnsureImagesAsync(IReadOnlyList<(PodManifest Manifest, PodPlan Plan)> plans, CancellationToken ct)
+    {
+        var errors = new List<FieldError>();
+        var events = new Dictionary<string, List<PodEvent>>();
+        var pulledNow = new Dictionary<string, ImageRecord>(StringComparer.Ordinal);
+        foreach (var (manifest, plan) in plans)
+        {
+            var podEvents = events[plan.Uid] = [];
+            var spec = manifest.Pod.Spec;
+            foreach (var (list, listPath) in new[] { (spec.InitContainers, "spec.initContainers"), (spec.Containers, "spec.containers") })
+            {
+                for (var i = 0; i < (list?.Count ?? 0); i++)
+                {
+                    var container = list![i];
+                    var path = $"{listPath}[{i}]";
+                    var reference = ImageReference.Parse(container.Image);
+                    var present = images.Find(container.Image);
+                    var decision = ImagePullPolicies.Decide(ImagePullPolicies.Parse(container.ImagePullPolicy, reference), present is not null);
+                    if (decision == PullDecision.Pull && present is { Origin: not ImageOrigin.Pulled })
+                    {
+                        decision = PullDecision.UseLocal;
+                    }
+
+                    ImageRecord? image = present;
+                    switch (decision)
+                    {
+                        case PullDecision.FailNotPresent:
+                            errors.Add(new FieldError(manifest.Source, $"{path}.image", $"Not found: \"{container.Image}\": not on this node and imagePullPolicy is Never (ErrImageNeverPull)"));
+                            continue;
+                        case PullDecision.Pull when pulledNow.TryGetValue(container.Image, out var again):
+                            image = again;
+                            break;
+                        case PullDecision.Pull:
+                            try
+                            {
+                                image = pulledNow[container.Image] = await images.PullAsync(container.Image, PullOptions.Default, null, ct);
+                                podEvents.Add(new PodEvent(DateTimeOffset.UtcNow, "Normal", "Pulled", $"Successfully pulled image \"{container.Image}\"", container.Name));
+                            }
+                            catch (Exception e) when (e is RegistryException or FormatException or IOException or HttpRequestException or Berth.Images.Layers.LayerRejectedException)
+                            {
+                                var why = present is null ? "Not found" : "Invalid value";
+                                errors.Add(new FieldError(manifest.Source, $"{path}.image", $"{why}: \"{container.Image}\": ErrImagePull: {e.Message}"));
+                                continue;
+                            }
+
+                            break;
+                        default:
+                            podEvents.Add(new PodEvent(DateTimeOffset.UtcNow, "Normal", "Pulled", $"Container image \"{container.Image}\" already present on machine", container.Name));
+                            break;
+                    }
+
+                    if (ImageCommand.Resolve(image!.Config, [.. container.Command ?? []], [.. container.Args ?? []]).Count == 0)
+                    {
+                        errors.Add(new FieldError(manifest.Source, $"{path}.command", $"Required value: neither the container nor its image {container.Image} says what to run"));
+                    }
+                }
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ValidationException(errors);
+        }
+
+        return events;
+    }
+
+    /// <summary>
     /// Pod cgroup, volumes and sandbox. The record is written first as Creating, so an agent killed
     /// halfway removes the pod on its next start; on any failure everything made so far is undone.
     /// </summary>
-    private async Task<PodRecord> CreatePodAsync(PodManifest manifest, PodPlan plan, string? source, CancellationToken ct)
+    private async Task<PodRecord> CreatePodAsync(PodManifest manifest, PodPlan plan, string? source, Dictionary<string, List<PodEvent>> pulled, CancellationToken ct)
     {
         var containers = (manifest.Pod.Spec.InitContainers ?? []).Select(c => new PodContainer(c.Name, true, null, 0) { Sidecar = ContainerResources.IsRestartableInit(c) })
             .Concat(manifest.Pod.Spec.Containers.Select(c => new PodContainer(c.Name, false, null, 0)));
@@ -301,6 +362,7 @@ public sealed class PodController
             CreatedAt = DateTimeOffset.UtcNow,
         };
         pod = PodSync.AddEvent(pod, "Normal", "Scheduled", $"Successfully assigned {plan.Namespace}/{plan.Name} to {Environment.MachineName}");
+        pod = pod with { Events = [.. pod.Events, .. pulled.GetValueOrDefault(plan.Uid) ?? []] };
         using var _ = await records.LockAsync(pod.Uid, ct);
         await records.SaveAsync(pod, ct);
         try

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Berth.Integration.Tests.Harness;
+
+namespace Berth.Integration.Tests;
+
+/// <summary>
+/// End to end: an image leaves the node (`berth image save`), goes to a registry on loopback
+/// (Debian's docker-registry, pushed with skopeo), and comes back when a pod needs it, as its
+/// imagePullPolicy says, through a registry mirror of the agent.
+/// </summary>
+[Collection("node")]
+public sealed class ImagePullTests : IAsyncLifetime
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("berth-it-registry-").FullName;
+    private Process? registry;
+    private int port;
+    private Agent agent = null!;
+
+    public async Task InitializeAsync()
+    {
+        port = FreePort();
+        await File.WriteAllTextAsync(Path.Combine(dir, "config.yml"), $"""
+            version: 0.1
+            log: {{ level: error }}
+            storage: {{ filesystem: {{ rootdirectory: {dir}/data }} }}
+            http: {{ addr: 127.0.0.1:{port} }}
+            """);
+        registry = Process.Start(new ProcessStartInfo("docker-registry", ["serve", Path.Combine(dir, "config.yml")]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        _ = registry.StandardError.ReadToEndAsync();
+        _ = registry.StandardOutput.ReadToEndAsync();
+        using var http = new HttpClient();
+        await Eventually.UntilAsync(async () => { try { return (await http.GetAsync($"http://127.0.0.1:{port}/v2/")).StatusCode; } catch (HttpRequestException) { return HttpStatusCode.ServiceUnavailable; } }, s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(20), "the registry answering");
+
+        // The agent under test reaches "registry.example/..." only through its mirror on loopback.
+        agent = await Agent.StartAsync("pull", [.. TestNode.FastLifecycle, "--registry-mirror", $"registry.example=http://127.0.0.1:{port}"]);
+        await TestNode.ImportBusyboxAsync(agent);
+        var archive = Path.Combine(dir, "busybox.tar");
+        var save = await agent.BerthAsync("image", "save", "busybox", "-o", archive);
+        Assert.True(save.ExitCode == 0, save.ToString());
+        await Shell.HostAsync("skopeo", "copy", "--quiet", "--dest-tls-verify=false", $"oci-archive:{archive}", $"docker://127.0.0.1:{port}/tools/busybox:1.0");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await agent.DisposeAsync();
+        registry?.Kill();
+        Directory.Delete(dir, recursive: true);
+    }
+
+    private static string Pod(string name, string image, string policy) => $$"""
+        apiVersion: v1
+        kind: Pod
+        metadata: { name: {{name}} }
+        spec:
+          containers: [{ name: c, image: "{{image}}", imagePullPolicy: {{policy}}, command: ["sleep", "3600"] }]
+        """;
+
+    [Fact]
+    public async Task Pods_pull_their_images_through_the_mirror_as_their_policy_says()
+    {
+        const string Image = "registry.example/tools/busybox:1.0";
+
+        // Never, and not here: ErrImageNeverPull, nothing created.
+        var never = await agent.PlayRawAsync(Pod("never", Image, "Never"));
+        Assert.Equal(2, never.ExitCode);
+        Assert.Contains("spec.containers[0].image", never.Stderr);
+        Assert.Contains("ErrImageNeverPull", never.Stderr);
+
+        // IfNotPresent: pulled once through the mirror, then used.
+        await using (var pod = await agent.PlayAsync("ifnotpresent", Pod("ifnotpresent", Image, "IfNotPresent")))
+        {
+            var doc = await pod.InspectAsync();
+            Assert.Contains(doc["events"]!.AsArray(), e => (string?)e!["reason"] == "Pulled" && ((string?)e["message"])!.Contains("Successfully pulled"));
+            Assert.Equal("running", (string?)doc["containers"]![0]!["state"]);
+        }
+
+        var images = (await agent.BerthAsync("image", "ls")).Stdout;
+        Assert.Contains("registry.example/tools/busybox", images);
+
+        // Now present: IfNotPresent uses it, Never accepts it.
+        await using (var pod = await agent.PlayAsync("present", Pod("present", Image, "Never")))
+        {
+            Assert.Contains((await pod.InspectAsync())["events"]!.AsArray(), e => ((string?)e!["message"])!.Contains("already present"));
+        }
+
+        // A tag the registry lacks: the pull error names the field, nothing is created.
+        var missing = await agent.PlayRawAsync(Pod("missing", "registry.example/tools/busybox:9.9", "Always"));
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("spec.containers[0].image", missing.Stderr);
+        Assert.Contains("ErrImagePull", missing.Stderr);
+        Assert.DoesNotContain("missing", (await agent.BerthAsync("ps", "-a")).Stdout);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
