@@ -42,6 +42,11 @@ public static class AgentHost
         var app = Build(options);
         var pods = app.Services.GetRequiredService<PodController>();
         pods.EnsureQosCgroups();
+        if (app.Services.GetRequiredService<IImageStore>() is LocalImageStore store)
+        {
+            await store.CollectGarbageAsync(ct); // what an interrupted pull or import left
+        }
+
         await pods.RecoverAsync(ct);
         await app.StartAsync(ct);
         File.SetUnixFileMode(options.Socket, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
@@ -75,6 +80,7 @@ public static class AgentHost
         builder.Services.AddSingleton<PodRuntime>();
         builder.Services.AddSingleton<PodController>();
         builder.Services.AddHostedService<Supervisor>();
+        builder.Services.AddHostedService<ImageGarbageCollector>();
         builder.Services.AddSingleton<StaticPods>();
         builder.Services.AddHostedService<StaticPodSource>();
         builder.Services.AddGrpc(o => o.Interceptors.Add<ErrorInterceptor>());

@@ -19,5 +19,13 @@ public sealed record AgentOptions
     /// <summary>How long <c>play</c> waits for a pod to run or fail by default.</summary>
     public TimeSpan PlayTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>kubelet's imageGCHighThresholdPercent: disk usage that starts image GC.</summary>
+    public int ImageGcHighThresholdPercent { get; init; } = 85;
+
+    /// <summary>kubelet's imageGCLowThresholdPercent: where image GC stops.</summary>
+    public int ImageGcLowThresholdPercent { get; init; } = 80;
+
+    public TimeSpan ImageGcPeriod { get; init; } = TimeSpan.FromMinutes(5);
+
     public string LockFile => Path.Combine(Runtime.Root, "agent.lock");
 }

@@ -26,9 +26,11 @@ public static class ServeCommand
         var mirrors = new Option<string[]>("--registry-mirror") { Description = "HOST=URL: pull HOST's images from URL, repository path kept (repeatable), e.g. registry.k8s.io=http://127.0.0.1:5000", AllowMultipleArgumentsPerToken = false };
         var insecure = new Option<string[]>("--insecure-registry") { Description = "A registry HOST[:PORT] spoken to over plain HTTP (repeatable; loopback always is)" };
         var authFile = new Option<string?>("--auth-file") { Description = "Registry credentials in docker's auth.json format" };
+        var gcHigh = new Option<int>("--image-gc-high-threshold") { Description = "Disk usage percent that starts image garbage collection", DefaultValueFactory = _ => 85 };
+        var gcLow = new Option<int>("--image-gc-low-threshold") { Description = "Disk usage percent where image garbage collection stops", DefaultValueFactory = _ => 80 };
         var command = new Command("serve", "Run the node agent: pods via runc, conmon and an infra process, an API on a unix socket")
         {
-            root, runRoot, cgroupRoot, logRoot, pidsLimit, infra, backoffBase, backoffMax, syncInterval, manifests, mirrors, insecure, authFile,
+            root, runRoot, cgroupRoot, logRoot, pidsLimit, infra, backoffBase, backoffMax, syncInterval, manifests, mirrors, insecure, authFile, gcHigh, gcLow,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -64,7 +66,20 @@ public static class ServeCommand
                 InsecureRegistries = [.. parse.GetValue(insecure) ?? []],
                 AuthFile = parse.GetValue(authFile) is { } auth ? Path.GetFullPath(auth) : null,
             };
-            return await AgentHost.RunAsync(new AgentOptions { Runtime = runtime, Lifecycle = lifecycleOptions, Images = images, Socket = Global.SocketPath(parse) }, ct);
+            if (parse.GetValue(gcLow) is < 0 or > 100 || parse.GetValue(gcHigh) is < 0 or > 100 || parse.GetValue(gcLow) > parse.GetValue(gcHigh))
+            {
+                throw new ArgumentException("--image-gc-low-threshold and --image-gc-high-threshold are percents with low <= high");
+            }
+
+            return await AgentHost.RunAsync(new AgentOptions
+            {
+                Runtime = runtime,
+                Lifecycle = lifecycleOptions,
+                Images = images,
+                Socket = Global.SocketPath(parse),
+                ImageGcHighThresholdPercent = parse.GetValue(gcHigh),
+                ImageGcLowThresholdPercent = parse.GetValue(gcLow),
+            }, ct);
         });
         return command;
     }
