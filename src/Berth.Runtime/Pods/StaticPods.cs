@@ -138,7 +138,7 @@ public sealed class StaticPods(PodController pods, LifecycleOptions options, ILo
     }
 
     /// <summary>One pass: the directory's manifests against the records whose source is a file.</summary>
-    public async Task ReconcileAsync(string dir, CancellationToken ct)
+    private async Task ReconcileAsync(string dir, CancellationToken ct)
     {
         if (!Directory.Exists(dir))
         {
@@ -162,29 +162,28 @@ public sealed class StaticPods(PodController pods, LifecycleOptions options, ILo
 
         var current = pods.Records.All.Where(p => p.Source?.StartsWith(SourcePrefix, StringComparison.Ordinal) == true).ToList();
 
-        // Removed files first, then changes: a recreated pod may take the name another file freed.
-        foreach (var pod in current.Where(p => !desired.ContainsKey(p.Source!)))
+        // Every pod whose file is gone or changed stops first, all together: each waits out its own
+        // grace period, and one slow pod must not hold the others. Then the new pods start, and may
+        // take a name a stopped pod freed.
+        // A file that cannot be read or parsed now (null) leaves its pod as it is.
+        bool Stale(PodRecord pod) => !desired.TryGetValue(pod.Source!, out var manifest) || (manifest is not null && manifest.Pod.Metadata.Uid != pod.Uid);
+        var stale = current.Where(Stale).ToList();
+        foreach (var pod in stale)
         {
-            logger.LogInformation("Static pod {Namespace}/{Pod}: {Source} is gone, stopping it", pod.Namespace, pod.Name, pod.Source);
-            await DownAsync(pod, ct);
+            if (desired.TryGetValue(pod.Source!, out var manifest))
+            {
+                logger.LogInformation("Static pod {Namespace}/{Pod}: {Source} changed, recreating it (uid {Old} → {New})", pod.Namespace, pod.Name, pod.Source, pod.Uid, manifest!.Pod.Metadata.Uid);
+            }
+            else
+            {
+                logger.LogInformation("Static pod {Namespace}/{Pod}: {Source} is gone, stopping it", pod.Namespace, pod.Name, pod.Source);
+            }
         }
 
+        await Task.WhenAll(stale.Select(p => DownAsync(p, ct)));
         foreach (var (source, manifest) in desired)
         {
-            if (manifest is null)
-            {
-                continue;
-            }
-
-            var uid = manifest.Pod.Metadata.Uid;
-            var same = current.Where(p => p.Source == source).ToList();
-            foreach (var stale in same.Where(p => p.Uid != uid))
-            {
-                logger.LogInformation("Static pod {Namespace}/{Pod}: {Source} changed, recreating it (uid {Old} → {New})", stale.Namespace, stale.Name, source, stale.Uid, uid);
-                await DownAsync(stale, ct);
-            }
-
-            if (pods.Records.Get(uid) is null)
+            if (manifest is not null && pods.Records.Get(manifest.Pod.Metadata.Uid) is null)
             {
                 await AddAsync(manifest, source, ct);
             }
