@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Berth.Integration.Tests.Harness;
 
 namespace Berth.Integration.Tests;
@@ -23,18 +24,22 @@ public class EventsTests(TestNode node)
         Assert.True(table.ExitCode == 0, table.ToString());
         var lines = table.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Matches(@"^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE$", lines[0]);
+        // Other pods' events and ones like Pulled may come between: find each of this pod's by its reason.
         var mine = lines.Where(l => l.Contains(" pod/ev-list", StringComparison.Ordinal)).ToList();
-        Assert.Matches(@"^\d+s\s+Normal\s+Scheduled\s+pod/ev-list\s+Successfully assigned default/ev-list to ", mine[0]);
-        Assert.Matches(@"\s+Normal\s+Created\s+pod/ev-list/app\s+Created container app$", mine[1]);
-        Assert.Matches(@"\s+Normal\s+Started\s+pod/ev-list/app\s+Started container app$", mine[2]);
+        int Line(string pattern) => Assert.Single(mine.Select((l, i) => (l, i)), x => Regex.IsMatch(x.l, pattern)).i;
+        var scheduled = Line(@"^\d+s\s+Normal\s+Scheduled\s+pod/ev-list\s+Successfully assigned default/ev-list to ");
+        var created = Line(@"^\d+s\s+Normal\s+Created\s+pod/ev-list/app\s+Created container app$");
+        var started = Line(@"^\d+s\s+Normal\s+Started\s+pod/ev-list/app\s+Started container app$");
+        Assert.True(scheduled < created && created < started, string.Join('\n', mine));
 
         var json = await node.Agent.BerthAsync("events", "ev-list", "-o", "json");
         Assert.True(json.ExitCode == 0, json.ToString());
         var events = JsonNode.Parse(json.Stdout)!.AsArray().Select(e => e!.AsObject()).ToList();
         Assert.All(events, e => Assert.Equal("ev-list", (string?)e["pod"]));
-        Assert.Equal(["Scheduled", "Created", "Started"], events.Select(e => (string)e["reason"]!).Take(3));
-        Assert.Null(events[0]["container"]);
-        Assert.Equal("app", (string?)events[1]["container"]);
+        var reasons = events.Select(e => (string)e["reason"]!).ToList();
+        Assert.Equal(["Scheduled", "Created", "Started"], reasons.Where(r => r is "Scheduled" or "Created" or "Started"));
+        Assert.Null(events[reasons.IndexOf("Scheduled")]["container"]);
+        Assert.Equal("app", (string?)events[reasons.IndexOf("Created")]["container"]);
         var times = events.Select(e => DateTimeOffset.Parse((string)e["time"]!, System.Globalization.CultureInfo.InvariantCulture)).ToList();
         Assert.Equal(times.Order(), times);
 

@@ -35,7 +35,7 @@ public sealed class EventsService(PodController pods, IHostApplicationLifetime l
         pods.Removing += OnRemoving;
         try
         {
-            var sent = new Dictionary<string, Sent>();
+            var lastSent = new Dictionary<string, PodEvent>();
             while (true)
             {
                 // The listing comes before the removals: a pod deleted after it was listed is then
@@ -49,11 +49,10 @@ public sealed class EventsService(PodController pods, IHostApplicationLifetime l
                 var batch = new List<(PodRecord Pod, PodEvent Event)>();
                 foreach (var pod in candidates.Values.Where(p => uid is null || p.Uid == uid))
                 {
-                    var since = sent.GetValueOrDefault(pod.Uid);
-                    var fresh = pod.Events.Where(e => since is null || since.IsBefore(e)).ToList();
+                    var fresh = After(pod.Events, lastSent.GetValueOrDefault(pod.Uid));
                     if (fresh.Count > 0)
                     {
-                        sent[pod.Uid] = Sent.After(since, fresh);
+                        lastSent[pod.Uid] = fresh[^1];
                         batch.AddRange(fresh.Select(e => (pod, e)));
                     }
                 }
@@ -68,9 +67,9 @@ public sealed class EventsService(PodController pods, IHostApplicationLifetime l
                     return;
                 }
 
-                foreach (var gone in sent.Keys.Where(k => !candidates.ContainsKey(k)).ToList())
+                foreach (var gone in lastSent.Keys.Where(k => !candidates.ContainsKey(k)).ToList())
                 {
-                    sent.Remove(gone);
+                    lastSent.Remove(gone);
                 }
 
                 await Task.Delay(PollInterval, ct);
@@ -99,24 +98,26 @@ public sealed class EventsService(PodController pods, IHostApplicationLifetime l
     };
 
     /// <summary>
-    /// Where a follower is in one pod's event list. Not an index: the list is bounded and drops its
-    /// oldest entries. Events are appended in time order, but two may share a timestamp, so the
-    /// ones already sent at the latest time are remembered too.
+    /// The events of a pod's list after the last one sent. Found by position, not by time: events
+    /// are not always appended in time order (a pull is recorded with the pod, after Scheduled).
+    /// The list is bounded and drops its oldest entries; if it dropped the last one sent, every
+    /// event newer than that one is new.
     /// </summary>
-    private sealed record Sent(DateTimeOffset Time, IReadOnlySet<PodEvent> AtTime)
+    private static IReadOnlyList<PodEvent> After(IReadOnlyList<PodEvent> events, PodEvent? last)
     {
-        public bool IsBefore(PodEvent e) => e.Time > Time || (e.Time == Time && !AtTime.Contains(e));
-
-        public static Sent After(Sent? previous, IReadOnlyList<PodEvent> fresh)
+        if (last is null)
         {
-            var last = fresh.Max(e => e.Time);
-            var atTime = fresh.Where(e => e.Time == last).ToHashSet();
-            if (previous is not null && previous.Time == last)
-            {
-                atTime.UnionWith(previous.AtTime);
-            }
-
-            return new Sent(last, atTime);
+            return events;
         }
+
+        for (var i = events.Count - 1; i >= 0; i--)
+        {
+            if (events[i] == last)
+            {
+                return [.. events.Skip(i + 1)];
+            }
+        }
+
+        return [.. events.Where(e => e.Time > last.Time)];
     }
 }
