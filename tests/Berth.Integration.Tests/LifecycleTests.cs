@@ -54,7 +54,7 @@ public class LifecycleTests(TestNode node)
     }
 
     [Theory]
-    [InlineData("bad-mount", "volumes: [{ name: v, hostPath: { path: /nonexistent/berth-it-path } }]", "volumeMounts: [{ name: v, mountPath: /v }]", "nonexistent")]
+    [InlineData("bad-mount", "volumes: [{ name: v, emptyDir: {} }]", "volumeMounts: [{ name: v, mountPath: /proc/berth-bad-mount }]", "/proc/berth-bad-mount")]
     [InlineData("bad-binary", "", "", "no-such-binary")]
     public async Task Runtime_failure_during_creation_rolls_everything_back(string name, string volumes, string mounts, string cause)
     {

@@ -280,7 +280,8 @@ public sealed class PodController
         var pulledNow = new Dictionary<string, ImageRecord>(StringComparer.Ordinal);
         foreach (var (manifest, plan) in plans)
         {
-            var podEvents = events[plan.Uid] = [];
+            // Admission is scheduling here: Scheduled comes before any Pulled, as with the kubelet.
+            var podEvents = events[plan.Uid] = [new PodEvent(DateTimeOffset.UtcNow, "Normal", "Scheduled", $"Successfully assigned {plan.Namespace}/{plan.Name} to {Environment.MachineName}")];
             var spec = manifest.Pod.Spec;
             foreach (var (list, listPath) in new[] { (spec.InitContainers, "spec.initContainers"), (spec.Containers, "spec.containers") })
             {
@@ -361,8 +362,7 @@ public sealed class PodController
             Containers = [.. containers],
             CreatedAt = DateTimeOffset.UtcNow,
         };
-        pod = PodSync.AddEvent(pod, "Normal", "Scheduled", $"Successfully assigned {plan.Namespace}/{plan.Name} to {Environment.MachineName}");
-        pod = pod with { Events = [.. pod.Events, .. pulled.GetValueOrDefault(plan.Uid) ?? []] };
+        pod = pod with { Events = [.. pulled.GetValueOrDefault(plan.Uid) ?? []] };
         using var _ = await records.LockAsync(pod.Uid, ct);
         await records.SaveAsync(pod, ct);
         try
