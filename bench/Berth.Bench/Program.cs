@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
 using Berth.Bench;
-using Berth.Cri.V1;
 
 // Side-by-side pod start/stop through one CRI client: Berth and containerd in the same run.
 var cycles = ArgValue("--cycles", 20);
