@@ -11,6 +11,7 @@ internal static partial class Libc
     public const int EPERM = 1;
     public const int ENOENT = 2;
     public const int EINTR = 4;
+    public const int ENXIO = 6;
     public const int EWOULDBLOCK = 11;
     public const int EBUSY = 16;
     public const int EINVAL = 22;
@@ -20,6 +21,7 @@ internal static partial class Libc
     public const int O_RDWR = 2;
     public const int O_CREAT = 0x40;
     public const int O_APPEND = 0x400;
+    public const int O_NONBLOCK = 0x800;
     public const int O_DIRECTORY = 0x10000;
     public const int O_CLOEXEC = 0x80000;
 
@@ -58,6 +60,18 @@ internal static partial class Libc
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Open(string path, int flags, uint mode);
+
+    public const int AT_FDCWD = -100;
+
+    /// <summary>STATX_BASIC_STATS: type, mode, ids, size, blocks, times and device numbers.</summary>
+    public const uint STATX_BASIC_STATS = 0x7ff;
+
+    /// <summary>sizeof(struct statx) on every architecture.</summary>
+    public const int StatxSize = 256;
+
+    /// <summary>statx(2): its struct has one layout on every architecture, unlike struct stat.</summary>
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Statx(int dirFd, string path, int flags, uint mask, [Out] byte[] buffer);
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);

@@ -98,6 +98,24 @@ public sealed class Conmon(IOciRuntime runtime, string binary = "conmon")
         }
     }
 
+    /// <summary>
+    /// Asks the container's conmon to reopen its log file, after the file was renamed (log
+    /// rotation): conmon reads "&lt;type&gt; &lt;height&gt; &lt;width&gt;" lines on the <c>ctl</c>
+    /// FIFO it makes in the bundle, and type 2 makes it close the log and create it afresh.
+    /// Returns false when no conmon is listening (the container has exited).
+    /// </summary>
+    public static bool RequestLogReopen(string bundle)
+    {
+        try
+        {
+            return Fifo.TryWrite(Path.Combine(bundle, "ctl"), "2 0 0\n"u8.ToArray());
+        }
+        catch (FileNotFoundException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The exit code conmon recorded, or null while the container runs.</summary>
     public static int? ReadExitCode(MonitorPaths paths, string id)
     {

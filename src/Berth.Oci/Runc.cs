@@ -39,6 +39,9 @@ public interface IOciRuntime
 
     /// <summary>Every container the runtime knows under its state root.</summary>
     Task<IReadOnlyList<OciState>> ListAsync(CancellationToken ct);
+
+    /// <summary>Changes a running container's cgroup limits; null parts stay as they are.</summary>
+    Task UpdateAsync(string id, ResourcesSpec resources, CancellationToken ct);
 }
 
 /// <summary>runc, with its state kept under Berth's own root so it never mixes with other users of runc.</summary>
@@ -107,6 +110,21 @@ public sealed class Runc(string stateRoot, string binary = "runc") : IOciRuntime
         var result = await RunAsync(["list", "--format", "json"], ct);
         var text = result.Stdout.Trim();
         return text is "" or "null" ? [] : JsonSerializer.Deserialize<List<OciState>>(text) ?? [];
+    }
+
+    public async Task UpdateAsync(string id, ResourcesSpec resources, CancellationToken ct)
+    {
+        // runc reads the same linux.resources object the bundle has, from a file.
+        var file = Path.Combine(Path.GetTempPath(), $"berth-update-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(resources, RuntimeSpec.Json), ct);
+        try
+        {
+            await RunAsync(["update", "--resources", file, id], ct);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     private Task<CommandResult> RunAsync(IEnumerable<string> args, CancellationToken ct, bool check = true, TimeSpan? timeout = null) =>

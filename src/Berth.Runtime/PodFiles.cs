@@ -1,4 +1,6 @@
+using System.Text;
 using Berth.Oci.Spec;
+using Berth.Runtime.Model;
 
 namespace Berth.Runtime;
 
@@ -8,7 +10,8 @@ namespace Berth.Runtime;
 /// </summary>
 public static class PodFiles
 {
-    public static void Write(string directory, string? hostname)
+    /// <param name="dns">The pod's resolver settings; null copies the node's resolv.conf.</param>
+    public static void Write(string directory, string? hostname, SandboxDns? dns = null)
     {
         Directory.CreateDirectory(directory);
         if (hostname is not null)
@@ -19,7 +22,29 @@ public static class PodFiles
         }
 
         var resolv = "/etc/resolv.conf";
-        File.WriteAllText(Path.Combine(directory, "resolv.conf"), File.Exists(resolv) ? File.ReadAllText(resolv) : "");
+        File.WriteAllText(Path.Combine(directory, "resolv.conf"), dns is not null ? ResolvConf(dns) : File.Exists(resolv) ? File.ReadAllText(resolv) : "");
+    }
+
+    /// <summary>resolv.conf(5) lines for the settings given; an empty part writes no line.</summary>
+    public static string ResolvConf(SandboxDns dns)
+    {
+        var text = new StringBuilder();
+        if (dns.Searches.Count > 0)
+        {
+            text.Append("search ").AppendJoin(' ', dns.Searches).Append('\n');
+        }
+
+        foreach (var server in dns.Servers)
+        {
+            text.Append("nameserver ").Append(server).Append('\n');
+        }
+
+        if (dns.Options.Count > 0)
+        {
+            text.Append("options ").AppendJoin(' ', dns.Options).Append('\n');
+        }
+
+        return text.ToString();
     }
 
     public static IReadOnlyList<MountSpec> Mounts(string directory) =>

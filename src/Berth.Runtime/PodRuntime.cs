@@ -38,6 +38,7 @@ public sealed class PodRuntime
     private readonly ConcurrentDictionary<string, SemaphoreSlim> locks = new();
     private readonly ulong hardNofile;
     private readonly IReadOnlyList<string> boundingCapabilities;
+    private readonly ContainerEvents events = new();
     private int oomClampLogged;
 
     public PodRuntime(RuntimeOptions options, IOciRuntime oci, Conmon conmon, IImageStore images, ICgroupDriver cgroups, ILogger<PodRuntime> logger)
@@ -65,6 +66,12 @@ public sealed class PodRuntime
 
     public RuntimeOptions Options => options;
 
+    /// <summary>Container lifecycle changes as this runtime makes or notices them.</summary>
+    public ContainerEvents Events => events;
+
+    /// <summary>The node's cgroup version (1 or 2).</summary>
+    public int CgroupVersion => cgroups.Version;
+
     // ---------------------------------------------------------------- sandboxes
 
     public async Task<SandboxRecord> RunPodSandboxAsync(SandboxConfig config, CancellationToken ct)
@@ -77,7 +84,7 @@ public sealed class PodRuntime
         try
         {
             Directory.CreateDirectory(rootfs);
-            PodFiles.Write(filesDir, config.Network == NamespaceMode.Node ? null : config.Hostname ?? config.Name);
+            PodFiles.Write(filesDir, config.Network == NamespaceMode.Node ? null : config.Hostname ?? config.Name, config.Dns);
             var spec = SandboxSpec.Build(config, id, rootfs, options, ClampOomScore(config.OomScoreAdj), hardNofile);
             await WriteSpecAsync(bundle, spec, ct);
             var created = await conmon.CreateAsync(id, bundle, monitor, ct);
@@ -139,6 +146,18 @@ public sealed class PodRuntime
         }
 
         await CleanupSandboxAsync(sandbox.Id, Path.Combine(options.BundlesDir, sandbox.Id), Path.Combine(options.SandboxesDir, sandbox.Id));
+        if (sandbox.Config.OwnsCgroupParent && !sandboxes.Values.Any(s => s.Id != sandbox.Id && s.Config.CgroupParent == sandbox.Config.CgroupParent))
+        {
+            try
+            {
+                cgroups.Remove(sandbox.Config.CgroupParent);
+            }
+            catch (Exception e) when (e is CgroupException or IOException)
+            {
+                logger.LogWarning("Sandbox {SandboxId}: cannot remove its cgroup parent {Cgroup}: {Error}", sandbox.Id, sandbox.Config.CgroupParent, e.Message);
+            }
+        }
+
         sandboxStore.Delete(sandbox.Id);
         sandboxes.TryRemove(sandbox.Id, out _);
         locks.TryRemove(sandbox.Id, out _);
@@ -169,21 +188,22 @@ public sealed class PodRuntime
         }
 
         var image = images.Find(config.Image) ?? throw new NotFoundException($"image \"{config.Image}\" not found: import it with `berth image import ROOTFS {config.Image}`");
+        var facts = ContainerHostFacts.Resolve(config, await TargetPidNamespaceAsync(config, ct));
         var id = Ids.New();
         var bundle = Path.Combine(options.BundlesDir, id);
         var rootfs = Path.Combine(bundle, "rootfs");
         var layerDir = Path.Combine(options.ContainersDir, id);
-        var logFile = Path.Combine(sandbox.Config.LogDirectory, config.LogPath);
+        var logFile = LogFileOf(sandbox, config, layerDir);
         var cgroupPath = CgroupPaths.Child(sandbox.Config.CgroupParent, id);
         try
         {
+            var (process, user) = BuildProcess(config, sandbox, image);
             Directory.CreateDirectory(rootfs);
             Directory.CreateDirectory(Path.Combine(layerDir, "upper"));
             Directory.CreateDirectory(Path.Combine(layerDir, "work"));
             Mounts.MountOverlay(image.RootfsPath, Path.Combine(layerDir, "upper"), Path.Combine(layerDir, "work"), rootfs);
 
-            var process = BuildProcess(config, sandbox);
-            var spec = ContainerSpec.Build(id, config, sandbox, process, rootfs, PodFiles.Mounts(Path.Combine(options.SandboxesDir, sandbox.Id)), cgroupPath);
+            var spec = ContainerSpec.Build(id, config, sandbox, process, rootfs, PodFiles.Mounts(Path.Combine(options.SandboxesDir, sandbox.Id)), cgroupPath, facts);
             await WriteSpecAsync(bundle, spec, ct);
             var created = await conmon.CreateAsync(id, bundle, MonitorFor(id, logFile), ct);
             var record = new ContainerRecord
@@ -192,6 +212,7 @@ public sealed class PodRuntime
                 SandboxId = sandbox.Id,
                 Config = config,
                 ImageId = image.Id,
+                ImageRepoDigest = image.RepoDigest,
                 State = ContainerState.Created,
                 Pid = created.Pid,
                 StartTime = ProcessTable.StartTimeOf(created.Pid) ?? 0,
@@ -200,14 +221,64 @@ public sealed class PodRuntime
                 CreatedAt = DateTimeOffset.UtcNow,
                 CgroupPath = cgroupPath,
                 LogFile = logFile,
+                User = user,
+                StopSignal = StopSignalOf(config, image),
             };
             await SaveContainerAsync(record, ct);
+            events.Publish(ContainerEventType.Created, record);
             return record;
         }
         catch
         {
             await CleanupContainerAsync(id);
             throw;
+        }
+    }
+
+    /// <summary>The kubelet's layout puts a container's log at &lt;log directory&gt;/&lt;log path&gt;; a
+    /// request without either (crictl) still gets a log, kept with the container's layer.</summary>
+    private static string LogFileOf(SandboxRecord sandbox, ContainerConfig config, string layerDir) =>
+        sandbox.Config.LogDirectory.Length > 0 && config.LogPath.Length > 0
+            ? Path.Join(sandbox.Config.LogDirectory, config.LogPath)
+            : Path.Combine(layerDir, "container.log");
+
+    private async Task<string?> TargetPidNamespaceAsync(ContainerConfig config, CancellationToken ct)
+    {
+        if (config.Pid != NamespaceMode.Target)
+        {
+            return null;
+        }
+
+        var target = FindContainer(config.PidTarget ?? "") ?? throw new NotFoundException($"target container \"{config.PidTarget}\" not found");
+        target = await RefreshAsync(target, ct);
+        return target.State == ContainerState.Running && IsSameProcess(target.Pid, target.StartTime)
+            ? $"/proc/{target.Pid}/ns/pid"
+            : throw new PreconditionException($"target container {target.Id} is not running: its PID namespace cannot be joined");
+    }
+
+    /// <summary>The config's stop signal, else the image's, else none (SIGTERM).</summary>
+    private static int? StopSignalOf(ContainerConfig config, ImageRecord image)
+    {
+        if (config.StopSignal is { Length: > 0 } requested)
+        {
+            try
+            {
+                return Signals.Parse(requested);
+            }
+            catch (FormatException e)
+            {
+                throw new ArgumentException($"container {config.Name}: stop signal: {e.Message}");
+            }
+        }
+
+        // An image with a signal this node does not know is not worth refusing: SIGTERM it is.
+        try
+        {
+            return image.Config.StopSignal is { Length: > 0 } fromImage ? Signals.Parse(fromImage) : null;
+        }
+        catch (FormatException)
+        {
+            return null;
         }
     }
 
@@ -227,11 +298,13 @@ public sealed class PodRuntime
         {
             var failed = container with { State = ContainerState.Exited, ExitCode = 128, Reason = "ContainerCannotRun", Message = e.Message, FinishedAt = DateTimeOffset.UtcNow };
             await SaveContainerAsync(failed, ct);
+            events.Publish(ContainerEventType.Stopped, failed);
             throw;
         }
 
         var started = container with { State = ContainerState.Running, StartedAt = DateTimeOffset.UtcNow };
         await SaveContainerAsync(started, ct);
+        events.Publish(ContainerEventType.Started, started);
         return await RefreshAsync(started, ct);
     }
 
@@ -257,7 +330,7 @@ public sealed class PodRuntime
         }
         else if (grace > TimeSpan.Zero)
         {
-            await oci.KillAsync(container.Id, SigTerm, all: false, ct);
+            await oci.KillAsync(container.Id, container.StopSignal ?? SigTerm, all: false, ct);
             if (await WaitForExitAsync(container.Id, grace, ct))
             {
                 await RefreshAsync(container, ct);
@@ -281,7 +354,10 @@ public sealed class PodRuntime
         await StopContainerAsync(container.Id, TimeSpan.Zero, ct);
         await CleanupContainerAsync(container.Id);
         containerStore.Delete(container.Id);
-        containers.TryRemove(container.Id, out _);
+        if (containers.TryRemove(container.Id, out var last))
+        {
+            events.Publish(ContainerEventType.Deleted, last);
+        }
     }
 
     public async Task<ExecResult> ExecSyncAsync(string idOrPrefix, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken ct)
@@ -295,6 +371,56 @@ public sealed class PodRuntime
         var spec = JsonSerializer.Deserialize<RuntimeSpec>(await File.ReadAllTextAsync(Path.Combine(options.BundlesDir, container.Id, "config.json"), ct), RuntimeSpec.Json)!;
         return await oci.ExecAsync(container.Id, spec.Process with { Args = command, Terminal = false }, timeout, ct);
     }
+
+    /// <summary>
+    /// Changes a container's cpu, cpuset and memory limits in place (the kubelet's in-place pod
+    /// resize) and records them. oom_score_adj is fixed at creation and stays as it was.
+    /// </summary>
+    public async Task<ContainerRecord> UpdateContainerResourcesAsync(string idOrPrefix, ContainerLimits limits, CancellationToken ct)
+    {
+        var container = await RefreshAsync(FindContainer(idOrPrefix) ?? throw new NotFoundException($"container {idOrPrefix} not found"), ct);
+        if (container.State == ContainerState.Exited)
+        {
+            throw new PreconditionException($"container {container.Id} has exited: there is no cgroup to update");
+        }
+
+        var resources = new ResourcesSpec
+        {
+            Cpu = ContainerSpec.Cpu(limits),
+            Memory = limits.MemoryLimit is { } memory ? new MemorySpec(memory) : null,
+        };
+        await oci.UpdateAsync(container.Id, resources, ct);
+        var updated = container with { Config = container.Config with { Limits = limits with { OomScoreAdj = container.Config.Limits.OomScoreAdj } } };
+        await SaveContainerAsync(updated, ct);
+        return updated;
+    }
+
+    /// <summary>
+    /// Has the container's monitor reopen its log file, after log rotation renamed it. Returns
+    /// once the new file exists, since the caller goes on to read it.
+    /// </summary>
+    public async Task ReopenContainerLogAsync(string idOrPrefix, CancellationToken ct)
+    {
+        var container = await RefreshAsync(FindContainer(idOrPrefix) ?? throw new NotFoundException($"container {idOrPrefix} not found"), ct);
+        if (container.State != ContainerState.Running || !Conmon.RequestLogReopen(Path.Combine(options.BundlesDir, container.Id)))
+        {
+            throw new PreconditionException($"container {container.Id} is not running: no monitor writes its log");
+        }
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (!File.Exists(container.LogFile) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, ct);
+        }
+    }
+
+    /// <summary>CPU, memory and process counts of a cgroup (a container's, or a pod's
+    /// cgroup parent); null when it does not exist.</summary>
+    public CgroupUsage? UsageOf(string cgroupPath) => CgroupUsage.Read(cgroups, cgroupPath);
+
+    /// <summary>What a container has written to its copy-on-write layer.</summary>
+    public TreeUsage WritableLayerUsage(string containerId) =>
+        TreeUsage.Of(Path.Combine(options.ContainersDir, Ids.Resolve(containerId, containers.Keys) ?? throw new NotFoundException($"container {containerId} not found"), "upper"));
 
     public async Task<ContainerRecord?> GetContainerAsync(string idOrPrefix, CancellationToken ct) =>
         FindContainer(idOrPrefix) is { } c ? await RefreshAsync(c, ct) : null;
@@ -362,6 +488,7 @@ public sealed class PodRuntime
         }
 
         await SaveContainerAsync(exited, ct);
+        events.Publish(ContainerEventType.Stopped, exited);
         return exited;
     }
 
@@ -423,35 +550,87 @@ public sealed class PodRuntime
     public IReadOnlyList<SandboxRecord> SandboxesOfPod(string uid) =>
         [.. sandboxes.Values.Where(s => s.Config.Uid == uid)];
 
-    private ProcessSpec BuildProcess(ContainerConfig config, SandboxRecord sandbox)
+    /// <summary>
+    /// The container's process: argv from its command and args over the image's Entrypoint and Cmd
+    /// (Kubernetes rules), the image's Env under the container's, the working directory and user
+    /// of the container or else of the image (a user name resolved in the image's /etc/passwd).
+    /// </summary>
+    private (ProcessSpec Process, ContainerUserIds User) BuildProcess(ContainerConfig config, SandboxRecord sandbox, ImageRecord image)
     {
-        IReadOnlyList<string> args = [.. config.Command, .. config.Args];
+        var args = ImageCommand.Resolve(image.Config, config.Command, config.Args);
         if (args.Count == 0)
         {
-            throw new ArgumentException($"container {config.Name}: no command given and the image has no default command");
+            throw new ArgumentException($"container {config.Name}: no command given and the image {config.Image} has none");
         }
 
         var hostname = sandbox.Config.Network == NamespaceMode.Node ? Environment.MachineName : sandbox.Config.Hostname ?? sandbox.Config.Name;
+        var env = new List<KeyValuePair<string, string>>();
+        void Set(string key, string value)
+        {
+            env.RemoveAll(kv => kv.Key == key);
+            env.Add(KeyValuePair.Create(key, value));
+        }
+
+        Set("PATH", SpecDefaults.DefaultPath["PATH=".Length..]);
+        foreach (var entry in image.Config.Env)
+        {
+            var eq = entry.IndexOf('=');
+            Set(eq < 0 ? entry : entry[..eq], eq < 0 ? "" : entry[(eq + 1)..]);
+        }
+
+        Set("HOSTNAME", hostname);
+        foreach (var (key, value) in config.Env)
+        {
+            Set(key, value);
+        }
+
         var security = config.Security;
+        var userName = security.RunAsUser is not null ? null
+            : security.RunAsUsername is { Length: > 0 } requested ? requested
+            : image.Config.User.Length > 0 ? image.Config.User
+            : null;
+        var imageUser = userName is null ? null : ResolveUser(config, userName, image);
         var caps = security.Privileged
             ? boundingCapabilities
-            : SpecDefaults.Adjust(security.AddCapabilities, security.DropCapabilities, boundingCapabilities);
-        return new ProcessSpec
+            : SpecDefaults.Adjust([.. security.AddCapabilities, .. security.AddAmbientCapabilities], security.DropCapabilities, boundingCapabilities);
+        IReadOnlyList<string> ambient = [.. security.AddAmbientCapabilities.Select(SpecDefaults.Normalize).Where(caps.Contains).Distinct()];
+        IReadOnlyList<uint> groups = [.. security.SupplementalGroups.Select(g => (uint)g), .. security.StrictSupplementalGroups ? [] : imageUser?.AdditionalGids ?? []];
+        var user = new ContainerUserIds(
+            (uint?)security.RunAsUser ?? imageUser?.Uid ?? 0,
+            (uint?)security.RunAsGroup ?? imageUser?.Gid ?? 0,
+            [.. groups.Distinct()]);
+        var process = new ProcessSpec
         {
             Args = args,
-            Env = [SpecDefaults.DefaultPath, $"HOSTNAME={hostname}", .. config.Env.Select(kv => $"{kv.Key}={kv.Value}")],
-            Cwd = string.IsNullOrEmpty(config.WorkingDir) ? "/" : config.WorkingDir,
+            Env = [.. env.Select(kv => $"{kv.Key}={kv.Value}")],
+            Cwd = !string.IsNullOrEmpty(config.WorkingDir) ? config.WorkingDir : image.Config.WorkingDir.Length > 0 ? image.Config.WorkingDir : "/",
             User = new UserSpec
             {
-                Uid = (uint)(security.RunAsUser ?? 0),
-                Gid = (uint)(security.RunAsGroup ?? 0),
-                AdditionalGids = security.SupplementalGroups.Count > 0 ? [.. security.SupplementalGroups.Select(g => (uint)g)] : null,
+                Uid = user.Uid,
+                Gid = user.Gid,
+                AdditionalGids = user.AdditionalGids.Count > 0 ? user.AdditionalGids : null,
             },
-            Capabilities = CapabilitiesSpec.Of(caps),
+
+            // Ambient capabilities must also be inheritable for the kernel to keep them.
+            Capabilities = CapabilitiesSpec.Of(caps) with { Inheritable = ambient, Ambient = ambient },
             Rlimits = SpecDefaults.Rlimits(hardNofile),
             NoNewPrivileges = security.NoNewPrivileges && !security.Privileged,
             OomScoreAdj = ClampOomScore(config.Limits.OomScoreAdj),
         };
+        return (process, user);
+    }
+
+    /// <summary>A user the image cannot resolve is the request's mistake, not the node's failure.</summary>
+    private static ResolvedUser ResolveUser(ContainerConfig config, string user, ImageRecord image)
+    {
+        try
+        {
+            return ImageUser.Resolve(user, image.OverlayLowerDir);
+        }
+        catch (Exception e) when (e is KeyNotFoundException or FormatException)
+        {
+            throw new ArgumentException($"container {config.Name}: user \"{user}\": {e.Message}", e);
+        }
     }
 
     /// <summary>Without CAP_SYS_RESOURCE the kernel refuses to lower oom_score_adj and runc then

@@ -92,6 +92,11 @@ public sealed record LinuxSpec
     public IReadOnlyDictionary<string, string>? Sysctl { get; init; }
 
     public string? RootfsPropagation { get; init; }
+
+    /// <summary>Device nodes runc creates in the container's /dev.</summary>
+    public IReadOnlyList<LinuxDeviceSpec>? Devices { get; init; }
+
+    public SeccompSpec? Seccomp { get; init; }
 }
 
 public sealed record NamespaceSpec(string Type, string? Path = null);
@@ -111,6 +116,23 @@ public sealed record DeviceRuleSpec(bool Allow, string Access, string? Type = nu
 
 public sealed record MemorySpec(long? Limit);
 
-public sealed record CpuSpec(ulong? Shares, long? Quota, ulong? Period);
+public sealed record CpuSpec(ulong? Shares, long? Quota, ulong? Period)
+{
+    /// <summary>cpuset.cpus, e.g. "0-2,4".</summary>
+    public string? Cpus { get; init; }
+
+    /// <summary>cpuset.mems.</summary>
+    public string? Mems { get; init; }
+}
 
 public sealed record PidsSpec(long Limit);
+
+/// <param name="Type">"c" (character) or "b" (block).</param>
+public sealed record LinuxDeviceSpec(string Path, string Type, long Major, long Minor)
+{
+    public uint? FileMode { get; init; }
+
+    public uint? Uid { get; init; }
+
+    public uint? Gid { get; init; }
+}

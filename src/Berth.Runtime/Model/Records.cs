@@ -87,4 +87,16 @@ public sealed record ContainerRecord
 
     /// <summary>Absolute path of the CRI log file.</summary>
     public required string LogFile { get; init; }
+
+    /// <summary>"repository@sha256:…" of the image when it came from a registry (CRI's image_ref);
+    /// null for an imported root filesystem.</summary>
+    public string? ImageRepoDigest { get; init; }
+
+    /// <summary>The ids the container's process runs with, as resolved at creation.</summary>
+    public ContainerUserIds? User { get; init; }
+
+    /// <summary>The signal stopping sends first (from the config, else the image); null is SIGTERM.</summary>
+    public int? StopSignal { get; init; }
 }
+
+public sealed record ContainerUserIds(uint Uid, uint Gid, IReadOnlyList<uint> AdditionalGids);

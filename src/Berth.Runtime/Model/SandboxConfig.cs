@@ -37,4 +37,29 @@ public sealed record SandboxConfig
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
 
     public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Namespaced sysctls (net.*, kernel.shm*, ...) set in the pod's namespaces.</summary>
+    public IReadOnlyDictionary<string, string> Sysctls { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The pod's resolv.conf; null copies the node's.</summary>
+    public SandboxDns? Dns { get; init; }
+
+    /// <summary>Whether any container of the pod may be privileged (CRI's sandbox security context).</summary>
+    public bool Privileged { get; init; }
+
+    /// <summary>The pod-level cgroup namespace mode (KEP-5714) when the request set one; containers
+    /// that do not set their own follow it. Null: unset, the runtime's default applies.</summary>
+    public NamespaceMode? Cgroup { get; init; }
+
+    /// <summary>The runtime handler the sandbox was asked for ("" = the default).</summary>
+    public string RuntimeHandler { get; init; } = "";
+
+    /// <summary>
+    /// The runtime made <see cref="CgroupParent"/> for this sandbox alone (no cgroup parent was
+    /// given): removing the sandbox removes it. The kubelet's pod cgroups are the kubelet's.
+    /// </summary>
+    public bool OwnsCgroupParent { get; init; }
 }
+
+/// <summary>resolv.conf contents: nameservers, search domains and options ("ndots:5").</summary>
+public sealed record SandboxDns(IReadOnlyList<string> Servers, IReadOnlyList<string> Searches, IReadOnlyList<string> Options);

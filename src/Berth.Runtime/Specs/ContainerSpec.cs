@@ -7,7 +7,8 @@ namespace Berth.Runtime.Specs;
 /// <summary>
 /// A container's bundle: joins the sandbox's namespaces by path, gets its own mount namespace,
 /// its own or the pod's PID namespace, a private cgroup namespace when its cgroup mode is POD,
-/// and the security context and resources of its config.
+/// and the security context and resources of its config. A TARGET PID mode joins another
+/// container's PID namespace; devices and seccomp come resolved in <see cref="ContainerHostFacts"/>.
 /// </summary>
 public static class ContainerSpec
 {
@@ -19,8 +20,10 @@ public static class ContainerSpec
         ProcessSpec process,
         string rootfs,
         IReadOnlyList<MountSpec> podMounts,
-        string cgroupPath)
+        string cgroupPath,
+        ContainerHostFacts? facts = null)
     {
+        facts ??= ContainerHostFacts.None;
         var infra = sandbox.InfraPid;
         string ProcNs(string type) => $"/proc/{infra}/ns/{NamespaceTypes.ProcEntry(type)}";
 
@@ -44,6 +47,9 @@ public static class ContainerSpec
             case NamespaceMode.Container:
                 namespaces.Add(new(NamespaceTypes.Pid));
                 break;
+            case NamespaceMode.Target:
+                namespaces.Add(new(NamespaceTypes.Pid, facts.TargetPidNamespace ?? throw new ArgumentException($"container {config.Name}: PID mode TARGET without a target container")));
+                break;
         }
 
         // KEP-5714: a new cgroup namespace is created after runc puts the process in its cgroup,
@@ -57,8 +63,14 @@ public static class ContainerSpec
         List<MountSpec> mounts = [.. SpecDefaults.Mounts(privileged), .. podMounts];
         foreach (var mount in config.Mounts)
         {
-            mounts.Add(new MountSpec(mount.ContainerPath, "bind", mount.HostPath, ["rbind", "rprivate", mount.ReadOnly ? "ro" : "rw"]));
+            mounts.Add(new MountSpec(mount.ContainerPath, "bind", mount.HostPath, ["rbind", PropagationOption(mount.Propagation), mount.ReadOnly ? "ro" : "rw"]));
         }
+
+        // A propagating bind mount is cut off unless the root above it propagates as well;
+        // runc's own default for the root is rslave.
+        var rootPropagation = config.Mounts.Any(m => m.Propagation == MountPropagation.Bidirectional) ? "rshared"
+            : config.Mounts.Any(m => m.Propagation == MountPropagation.HostToContainer) ? "rslave"
+            : null;
 
         return new RuntimeSpec
         {
@@ -78,13 +90,27 @@ public static class ContainerSpec
                 CgroupsPath = cgroupPath,
                 Resources = new ResourcesSpec
                 {
-                    Devices = privileged ? SpecDefaults.PrivilegedDeviceRules : SpecDefaults.DeviceRules,
-                    Cpu = new CpuSpec((ulong)config.Limits.CpuShares, config.Limits.CpuQuota, (ulong?)config.Limits.CpuPeriod),
+                    Devices = privileged ? SpecDefaults.PrivilegedDeviceRules : [.. SpecDefaults.DeviceRules, .. facts.DeviceRules],
+                    Cpu = Cpu(config.Limits),
                     Memory = config.Limits.MemoryLimit is { } memory ? new MemorySpec(memory) : null,
                 },
-                MaskedPaths = privileged ? null : SpecDefaults.MaskedPaths,
-                ReadonlyPaths = privileged ? null : SpecDefaults.ReadonlyPaths,
+                MaskedPaths = privileged ? null : config.Security.MaskedPaths ?? SpecDefaults.MaskedPaths,
+                ReadonlyPaths = privileged ? null : config.Security.ReadonlyPaths ?? SpecDefaults.ReadonlyPaths,
+                Devices = facts.Devices.Count > 0 ? facts.Devices : null,
+                Seccomp = privileged ? null : facts.Seccomp,
+                RootfsPropagation = rootPropagation,
             },
         };
     }
+
+    /// <summary>The cgroup cpu and cpuset values; what a later update changes too.</summary>
+    public static CpuSpec Cpu(ContainerLimits limits) =>
+        new((ulong?)limits.CpuShares, limits.CpuQuota, (ulong?)limits.CpuPeriod) { Cpus = limits.CpusetCpus, Mems = limits.CpusetMems };
+
+    private static string PropagationOption(MountPropagation propagation) => propagation switch
+    {
+        MountPropagation.HostToContainer => "rslave",
+        MountPropagation.Bidirectional => "rshared",
+        _ => "rprivate",
+    };
 }

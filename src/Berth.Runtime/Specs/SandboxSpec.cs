@@ -65,6 +65,10 @@ public static class SandboxSpec
                 Resources = new ResourcesSpec { Devices = SpecDefaults.DeviceRules, Cpu = new CpuSpec(Shares: (ulong)CgroupMath.MinShares, null, null) },
                 MaskedPaths = SpecDefaults.MaskedPaths,
                 ReadonlyPaths = SpecDefaults.ReadonlyPaths,
+
+                // Namespaced sysctls belong to the namespaces the infra process holds; the
+                // containers that join them see the values.
+                Sysctl = config.Sysctls.Count > 0 ? config.Sysctls : null,
             },
         };
     }
