@@ -1,3 +1,6 @@
+using Berth.Cri;
+using Berth.Cri.Images;
+using Berth.Cri.Runtime;
 using Berth.Images;
 using Berth.Linux;
 using Berth.Linux.Cgroups;
@@ -16,8 +19,8 @@ namespace Berth.Node;
 
 /// <summary>
 /// The node agent: one per runtime root (an exclusive lock on <c>&lt;root&gt;/agent.lock</c>),
-/// serving the CLI API (and later CRI) over a unix socket. Stopping it (SIGTERM) leaves pods
-/// running: their processes belong to their conmon monitors.
+/// serving the CLI API and Kubernetes' CRI (runtime.v1) over one unix socket. Stopping it
+/// (SIGTERM) leaves pods running: their processes belong to their conmon monitors.
 /// </summary>
 public static class AgentHost
 {
@@ -84,10 +87,15 @@ public static class AgentHost
         builder.Services.AddSingleton<StaticPods>();
         builder.Services.AddHostedService<StaticPodSource>();
         builder.Services.AddGrpc(o => o.Interceptors.Add<ErrorInterceptor>());
+        builder.Services.AddCri();
 
         var app = builder.Build();
         app.MapGrpcService<AgentService>();
         app.MapGrpcService<EventsService>();
+
+        // Kubernetes' CRI on the same socket: the kubelet and crictl use unix:///run/berth/berth.sock.
+        app.MapGrpcService<CriRuntimeService>();
+        app.MapGrpcService<CriImageService>();
         return app;
     }
 }

@@ -1,0 +1,179 @@
+using Berth.Core.Planning;
+using Berth.Runtime.Model;
+
+namespace Berth.Cri.Runtime;
+
+/// <summary>A CreateContainer request as a <see cref="ContainerConfig"/>, or InvalidArgument naming every problem.</summary>
+internal static class ContainerRequests
+{
+    public static ContainerConfig From(V1.ContainerConfig? config, SandboxRecord sandbox, int cgroupVersion)
+    {
+        if (config is null)
+        {
+            throw CriErrors.InvalidArgument("config is required");
+        }
+
+        if (config.Metadata is null || config.Metadata.Name.Length == 0)
+        {
+            throw CriErrors.InvalidArgument(config.Metadata is null ? "config.metadata is required" : "config.metadata.name is required");
+        }
+
+        var problems = new List<string>();
+        var image = config.Image?.Image is { Length: > 0 } name ? name : config.Image?.UserSpecifiedImage ?? "";
+        if (image.Length == 0)
+        {
+            problems.Add("config.image.image is required");
+        }
+
+        if (config.LogPath.Length > 0 && (Path.IsPathRooted(config.LogPath) || config.LogPath.Split('/').Contains("..")))
+        {
+            problems.Add($"config.log_path \"{config.LogPath}\" must be relative to the sandbox's log directory, without '..'");
+        }
+
+        var linux = config.Linux;
+        var limits = Resources.From(linux?.Resources, "config.linux.resources", problems);
+        var security = linux?.SecurityContext;
+        var namespaces = security?.NamespaceOptions;
+        var pid = namespaces?.Pid switch
+        {
+            null or V1.NamespaceMode.Container => NamespaceMode.Container,
+            V1.NamespaceMode.Pod => NamespaceMode.Pod,
+            V1.NamespaceMode.Node => NamespaceMode.Node,
+            _ => NamespaceMode.Target,
+        };
+        if (pid == NamespaceMode.Target && namespaces!.TargetId.Length == 0)
+        {
+            problems.Add("config.linux.security_context.namespace_options: pid TARGET needs target_id");
+        }
+
+        if (namespaces?.UsernsOptions is { Mode: not V1.NamespaceMode.Node } userns)
+        {
+            problems.Add($"config.linux.security_context.namespace_options.userns_options: mode {userns.Mode} is not supported: Berth runs containers in the node's user namespace");
+        }
+
+        var privileged = security?.Privileged == true;
+        var cgroupMode = CgroupNamespaces.Resolve(
+            CgroupNamespaces.Requested(namespaces?.CgroupnsOptions, "config.linux.security_context.namespace_options.cgroupns_options", problems),
+            sandbox.Config.Cgroup,
+            privileged || sandbox.Config.Privileged,
+            cgroupVersion);
+
+        foreach (var (id, field) in new[] { (security?.RunAsUser?.Value, "run_as_user"), (security?.RunAsGroup?.Value, "run_as_group") })
+        {
+            if (id is < 0 or > uint.MaxValue)
+            {
+                problems.Add($"config.linux.security_context.{field}: {id} is not a valid id");
+            }
+        }
+
+        if (security?.SupplementalGroups.Any(g => g is < 0 or > uint.MaxValue) == true)
+        {
+            problems.Add("config.linux.security_context.supplemental_groups: every group must be a valid id");
+        }
+
+        var mounts = Mounts(config.Mounts, problems);
+        CriErrors.ThrowIfAny(problems);
+        return new ContainerConfig
+        {
+            Name = config.Metadata.Name,
+            Attempt = (int)config.Metadata.Attempt,
+            Image = image,
+            Command = [.. config.Command],
+            Args = [.. config.Args],
+            Env = [.. config.Envs.Select(e => KeyValuePair.Create(e.Key, e.Value.ToStringUtf8()))],
+            WorkingDir = config.WorkingDir.Length > 0 ? config.WorkingDir : null,
+            Mounts = mounts,
+            Devices = [.. config.Devices.Select(d => new ContainerDevice(d.HostPath, d.ContainerPath, d.Permissions))],
+            Security = Security(security),
+            Limits = limits,
+            Pid = pid,
+            PidTarget = pid == NamespaceMode.Target ? namespaces!.TargetId : null,
+            Cgroup = cgroupMode,
+            LogPath = config.LogPath,
+            Labels = Labels.Of(config.Labels),
+            Annotations = Labels.Of(config.Annotations),
+            StopSignal = config.StopSignal == V1.Signal.RuntimeDefault ? null : StopSignals.Name(config.StopSignal),
+        };
+    }
+
+    private static ContainerSecurity Security(V1.LinuxContainerSecurityContext? security)
+    {
+        if (security is null)
+        {
+            return new ContainerSecurity();
+        }
+
+        return new ContainerSecurity
+        {
+            Privileged = security.Privileged,
+            RunAsUser = security.RunAsUser?.Value,
+            RunAsGroup = security.RunAsGroup?.Value,
+            RunAsUsername = security.RunAsUsername.Length > 0 ? security.RunAsUsername : null,
+            SupplementalGroups = [.. security.SupplementalGroups],
+            StrictSupplementalGroups = security.SupplementalGroupsPolicy == V1.SupplementalGroupsPolicy.Strict,
+            ReadOnlyRootFilesystem = security.ReadonlyRootfs,
+            NoNewPrivileges = security.NoNewPrivs,
+            AddCapabilities = [.. security.Capabilities?.AddCapabilities ?? []],
+            DropCapabilities = [.. security.Capabilities?.DropCapabilities ?? []],
+            AddAmbientCapabilities = [.. security.Capabilities?.AddAmbientCapabilities ?? []],
+
+            // A repeated field cannot say "unset" apart from "empty": the kubelet sends the lists
+            // it wants and nothing for the defaults, so empty keeps Berth's defaults.
+            MaskedPaths = security.MaskedPaths.Count > 0 ? [.. security.MaskedPaths] : null,
+            ReadonlyPaths = security.ReadonlyPaths.Count > 0 ? [.. security.ReadonlyPaths] : null,
+            Seccomp = security.Seccomp switch
+            {
+                null => null,
+                { ProfileType: V1.SecurityProfile.Types.ProfileType.RuntimeDefault } => new SeccompProfile(SeccompProfileType.RuntimeDefault),
+                { ProfileType: V1.SecurityProfile.Types.ProfileType.Localhost } local => new SeccompProfile(SeccompProfileType.Localhost, local.LocalhostRef),
+                _ => new SeccompProfile(SeccompProfileType.Unconfined),
+            },
+        };
+    }
+
+    private static IReadOnlyList<ContainerMount> Mounts(IEnumerable<V1.Mount> mounts, List<string> problems)
+    {
+        var result = new List<ContainerMount>();
+        foreach (var mount in mounts)
+        {
+            var field = $"config.mounts[{mount.ContainerPath}]";
+            if (mount.Image is not null)
+            {
+                problems.Add($"{field}: image volumes are not supported");
+                continue;
+            }
+
+            if (mount.UidMappings.Count > 0 || mount.GidMappings.Count > 0)
+            {
+                problems.Add($"{field}: id-mapped mounts are not supported");
+            }
+
+            if (mount.RecursiveReadOnly)
+            {
+                problems.Add($"{field}: recursive read-only mounts are not supported by this runtime handler");
+            }
+
+            if (mount.MountOptions.Count > 0)
+            {
+                problems.Add($"{field}: mount_options are not supported");
+            }
+
+            if (!Path.IsPathRooted(mount.ContainerPath) || !Path.IsPathRooted(mount.HostPath))
+            {
+                problems.Add($"{field}: container_path and host_path must be absolute");
+            }
+
+            result.Add(new ContainerMount(mount.HostPath, mount.ContainerPath, mount.Readonly)
+            {
+                Propagation = mount.Propagation switch
+                {
+                    V1.MountPropagation.PropagationHostToContainer => MountPropagation.HostToContainer,
+                    V1.MountPropagation.PropagationBidirectional => MountPropagation.Bidirectional,
+                    _ => MountPropagation.Private,
+                },
+            });
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,47 @@
+using System.Text.Json;
+using Berth.Images;
+using Berth.Runtime;
+using Berth.Runtime.Model;
+using Microsoft.Extensions.Logging;
+
+namespace Berth.Cri.Runtime;
+
+/// <summary>
+/// runtime.v1 RuntimeService: the kubelet's way into <see cref="PodRuntime"/>, the same runtime
+/// the standalone path drives. The kubelet has already done QoS, cgroups and admission; this
+/// service checks the request, translates it and applies exactly what it says. One file per
+/// RPC, named after it; RPCs Berth does not serve (checkpoints, metrics, the Stream* variants)
+/// fall through to the base class's Unimplemented.
+/// </summary>
+public sealed partial class CriRuntimeService(PodRuntime runtime, IImageStore images, ILogger<CriRuntimeService> logger) : V1.RuntimeService.RuntimeServiceBase
+{
+    /// <summary>Runtime handlers this node serves; "" is the default one (runc).</summary>
+    internal static readonly IReadOnlyList<string> Handlers = ["", "runc"];
+
+    private const string StreamingNotImplemented = "streaming is not implemented yet";
+
+    /// <summary>For the free-form "info" of verbose status answers (crictl inspect shows it).</summary>
+    private static readonly JsonSerializerOptions VerboseJson = new(JsonSerializerDefaults.Web);
+
+    private readonly NameReservations names = new();
+
+    private SandboxRecord SandboxOrNotFound(string id, string field = "pod_sandbox_id") =>
+        runtime.GetSandbox(CriIds.Require(id, field)) ?? throw CriErrors.NotFound($"pod sandbox \"{id}\" not found");
+
+    private async Task<ContainerRecord> ContainerOrNotFoundAsync(string id, CancellationToken ct) =>
+        await runtime.GetContainerAsync(CriIds.Require(id, "container_id"), ct) ?? throw CriErrors.NotFound($"container \"{id}\" not found");
+
+    /// <summary>
+    /// How each container's image is shown. The kubelet creates containers by image id (what
+    /// PullImage returned); like containerd, report the name the image goes by instead. Built
+    /// once per request, since it reads the store's index.
+    /// </summary>
+    private Func<ContainerRecord, string> ImageNames()
+    {
+        var tags = images.List()
+            .Where(i => i.Reference.Tag is not null)
+            .GroupBy(i => i.Id)
+            .ToDictionary(g => g.Key, g => Images.ImageNames.RepoTag(g.First().Reference)!);
+        return c => Images.ImageNames.IsId(c.Config.Image) && tags.TryGetValue(c.ImageId, out var tag) ? tag : c.Config.Image;
+    }
+}
