@@ -5,6 +5,7 @@ using Berth.Images;
 using Berth.Linux;
 using Berth.Linux.Cgroups;
 using Berth.Node.Api;
+using Berth.Node.Transport;
 using Berth.Oci;
 using Berth.Runtime;
 using Berth.Runtime.Pods;
@@ -71,7 +72,11 @@ public static class AgentHost
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(options.Socket, l => l.Protocols = HttpProtocols.Http2));
+        builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(options.Socket, l =>
+        {
+            l.Protocols = HttpProtocols.Http2;
+            l.Use(UnixAuthorityRewriter.Middleware);
+        }));
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(options.Runtime);
