@@ -224,6 +224,13 @@ public static class UnixAuthorityRewriter
 
     private static async Task<byte[]?> ReadExactlyAsync(PipeReader input, int count, CancellationToken ct)
     {
+        // An empty frame (a DATA frame that only carries END_STREAM) has nothing to wait for:
+        // waiting would hold it back until the client sends more, which it never does.
+        if (count == 0)
+        {
+            return [];
+        }
+
         while (true)
         {
             var result = await input.ReadAsync(ct);
