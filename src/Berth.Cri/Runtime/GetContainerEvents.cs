@@ -18,6 +18,10 @@ public sealed partial class CriRuntimeService
     {
         var ct = context.CancellationToken;
         var events = runtime.Events.Subscribe(ct);
+
+        // Headers now, not with the first event: a client that waits for them knows it is
+        // subscribed and that nothing it does from then on is missed.
+        await context.WriteResponseHeadersAsync(new Metadata());
         var poll = PollExitsAsync(ct);
         try
         {
