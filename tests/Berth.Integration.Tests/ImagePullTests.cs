@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text.Json.Nodes;
 using Berth.Integration.Tests.Harness;
 
 namespace Berth.Integration.Tests;
@@ -22,17 +21,19 @@ public sealed class ImagePullTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         port = FreePort();
-        await File.WriteAllTextAsync(Path.Combine(dir, "config.yml"), $"""
+        await File.WriteAllTextAsync(Path.Combine(dir, "htpasswd"), await Shell.HostAsync("htpasswd", "-Bbn", "puller", "s3cret"));
+        await File.WriteAllTextAsync(Path.Combine(dir, "config.yml"), $$"""
             version: 0.1
-            log: {{ level: error }}
-            storage: {{ filesystem: {{ rootdirectory: {dir}/data }} }}
-            http: {{ addr: 127.0.0.1:{port} }}
+            log: { level: error }
+            storage: { filesystem: { rootdirectory: {{dir}}/data } }
+            http: { addr: 127.0.0.1:{{port}} }
+            auth: { htpasswd: { realm: berth-test, path: {{dir}}/htpasswd } }
             """);
         registry = Process.Start(new ProcessStartInfo("docker-registry", ["serve", Path.Combine(dir, "config.yml")]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
         _ = registry.StandardError.ReadToEndAsync();
         _ = registry.StandardOutput.ReadToEndAsync();
         using var http = new HttpClient();
-        await Eventually.UntilAsync(async () => { try { return (await http.GetAsync($"http://127.0.0.1:{port}/v2/")).StatusCode; } catch (HttpRequestException) { return HttpStatusCode.ServiceUnavailable; } }, s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(20), "the registry answering");
+        await Eventually.UntilAsync(async () => { try { return (await http.GetAsync($"http://127.0.0.1:{port}/v2/")).StatusCode == HttpStatusCode.Unauthorized ? HttpStatusCode.OK : HttpStatusCode.ServiceUnavailable; } catch (HttpRequestException) { return HttpStatusCode.ServiceUnavailable; } }, s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(20), "the registry answering");
 
         // The agent under test reaches "registry.example/..." only through its mirror on loopback.
         agent = await Agent.StartAsync("pull", [.. TestNode.FastLifecycle, "--registry-mirror", $"registry.example=http://127.0.0.1:{port}"]);
@@ -40,7 +41,7 @@ public sealed class ImagePullTests : IAsyncLifetime
         var archive = Path.Combine(dir, "busybox.tar");
         var save = await agent.BerthAsync("image", "save", "busybox", "-o", archive);
         Assert.True(save.ExitCode == 0, save.ToString());
-        await Shell.HostAsync("skopeo", "copy", "--quiet", "--dest-tls-verify=false", $"oci-archive:{archive}", $"docker://127.0.0.1:{port}/tools/busybox:1.0");
+        await Shell.HostAsync("skopeo", "copy", "--quiet", "--dest-tls-verify=false", "--dest-creds", "puller:s3cret", $"oci-archive:{archive}", $"docker://127.0.0.1:{port}/tools/busybox:1.0");
     }
 
     public async Task DisposeAsync()
@@ -50,11 +51,24 @@ public sealed class ImagePullTests : IAsyncLifetime
         Directory.Delete(dir, recursive: true);
     }
 
-    private static string Pod(string name, string image, string policy) => $$"""
+    /// <summary>The registry's credentials as the Secret a pod names in imagePullSecrets.</summary>
+    private static readonly string PullSecret = $$"""
+        apiVersion: v1
+        kind: Secret
+        metadata: { name: regcred }
+        type: kubernetes.io/dockerconfigjson
+        data:
+          .dockerconfigjson: {{Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("""{"auths":{"registry.example":{"username":"puller","password":"s3cret"}}}"""))}}
+        ---
+        """;
+
+    private static string Pod(string name, string image, string policy, bool withSecret = true) => $$"""
+        {{(withSecret ? PullSecret : "")}}
         apiVersion: v1
         kind: Pod
         metadata: { name: {{name}} }
         spec:
+          {{(withSecret ? "imagePullSecrets: [{ name: regcred }]" : "")}}
           containers: [{ name: c, image: "{{image}}", imagePullPolicy: {{policy}}, command: ["sleep", "3600"] }]
         """;
 
@@ -69,7 +83,13 @@ public sealed class ImagePullTests : IAsyncLifetime
         Assert.Contains("spec.containers[0].image", never.Stderr);
         Assert.Contains("ErrImageNeverPull", never.Stderr);
 
-        // IfNotPresent: pulled once through the mirror, then used.
+        // The registry wants credentials: without the pod's pull secret the pull is refused.
+        var anonymous = await agent.PlayRawAsync(Pod("anonymous", Image, "IfNotPresent", withSecret: false));
+        Assert.Equal(2, anonymous.ExitCode);
+        Assert.Contains("ErrImagePull", anonymous.Stderr);
+        Assert.True(anonymous.Stderr.Contains("requires authentication", StringComparison.Ordinal), anonymous.Stderr);
+
+        // IfNotPresent with imagePullSecrets: pulled once through the mirror, then used.
         await using (var pod = await agent.PlayAsync("ifnotpresent", Pod("ifnotpresent", Image, "IfNotPresent")))
         {
             var doc = await pod.InspectAsync();

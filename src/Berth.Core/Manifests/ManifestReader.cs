@@ -20,6 +20,7 @@ public static class ManifestReader
         ["Pod"] = ("v1", typeof(V1Pod)),
         ["LimitRange"] = ("v1", typeof(V1LimitRange)),
         ["Namespace"] = ("v1", typeof(V1Namespace)),
+        ["Secret"] = ("v1", typeof(V1Secret)),
     };
 
     /// <summary>Reads and validates files; throws <see cref="ValidationException"/> with every error.</summary>
@@ -52,7 +53,10 @@ public static class ManifestReader
             [.. all.Select(r => r.Model).OfType<PodManifest>()],
             [.. all.Select(r => r.Model).OfType<V1LimitRange>()],
             [.. all.Select(r => r.Model).OfType<V1Namespace>()],
-            [.. all.SelectMany(r => r.Warnings)]);
+            [.. all.SelectMany(r => r.Warnings)])
+        {
+            Secrets = [.. all.Select(r => r.Model).OfType<V1Secret>()],
+        };
     }
 
     private sealed record DocumentResult(object? Model, IReadOnlyList<FieldError> Errors, IReadOnlyList<FieldError> Warnings);
@@ -128,6 +132,7 @@ public static class ManifestReader
     private static object Deserialize(JsonNode json, Type type) =>
         type == typeof(V1Pod) ? KubernetesJson.Deserialize<V1Pod>(json, null)
         : type == typeof(V1LimitRange) ? KubernetesJson.Deserialize<V1LimitRange>(json, null)
+        : type == typeof(V1Secret) ? KubernetesJson.Deserialize<V1Secret>(json, null)
         : KubernetesJson.Deserialize<V1Namespace>(json, null);
 
     private static string? Scalar(YamlMappingNode mapping, string key) =>

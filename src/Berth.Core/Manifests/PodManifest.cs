@@ -13,4 +13,8 @@ public sealed record ManifestSet(
     IReadOnlyList<PodManifest> Pods,
     IReadOnlyList<V1LimitRange> LimitRanges,
     IReadOnlyList<V1Namespace> Namespaces,
-    IReadOnlyList<FieldError> Warnings);
+    IReadOnlyList<FieldError> Warnings)
+{
+    /// <summary>Secrets that came with the pods (image pull credentials).</summary>
+    public IReadOnlyList<V1Secret> Secrets { get; init; } = [];
+}

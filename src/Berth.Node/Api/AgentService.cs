@@ -110,7 +110,10 @@ public sealed partial class AgentService(PodController pods, PodRuntime runtime,
             throw new ValidationException(errors);
         }
 
-        return new ManifestSet([.. sets.SelectMany(s => s.Pods)], [.. sets.SelectMany(s => s.LimitRanges)], [.. sets.SelectMany(s => s.Namespaces)], [.. sets.SelectMany(s => s.Warnings)]);
+        return new ManifestSet([.. sets.SelectMany(s => s.Pods)], [.. sets.SelectMany(s => s.LimitRanges)], [.. sets.SelectMany(s => s.Namespaces)], [.. sets.SelectMany(s => s.Warnings)])
+        {
+            Secrets = [.. sets.SelectMany(s => s.Secrets)],
+        };
     }
 
     private static PodSummary Summary(PodStatus status)

@@ -159,7 +159,7 @@ public sealed class PodController
         {
             var plans = set.Pods.Select(p => (Manifest: p, Plan: PodPlanner.Plan(p, node))).ToList();
             Preflight(plans);
-            var pulled = await EnsureImagesAsync(plans, ct);
+            var pulled = await EnsureImagesAsync(plans, set.Secrets, ct);
             foreach (var (manifest, plan) in plans)
             {
                 created.Add(await CreatePodAsync(manifest, plan, source: null, pulled, ct));
@@ -187,7 +187,7 @@ public sealed class PodController
         {
             var plan = PodPlanner.Plan(manifest, node);
             Preflight([(manifest, plan)]);
-            var pulled = await EnsureImagesAsync([(manifest, plan)], ct);
+            var pulled = await EnsureImagesAsync([(manifest, plan)], [], ct);
             return await CreatePodAsync(manifest, plan, source, pulled, ct);
         }
         finally
@@ -273,7 +273,7 @@ public sealed class PodController
     /// repo digest) has nothing to pull from: under Always it is used as it is.
     /// </summary>
     /// <returns>Events to record per pod uid ("Pulled").</returns>
-    private async Task<Dictionary<string, List<PodEvent>>> EnsureImagesAsync(IReadOnlyList<(PodManifest Manifest, PodPlan Plan)> plans, CancellationToken ct)
+    private async Task<Dictionary<string, List<PodEvent>>> EnsureImagesAsync(IReadOnlyList<(PodManifest Manifest, PodPlan Plan)> plans, IReadOnlyList<V1Secret> secrets, CancellationToken ct)
     {
         var errors = new List<FieldError>();
         var events = new Dictionary<string, List<PodEvent>>();
@@ -309,7 +309,9 @@ public sealed class PodController
                         case PullDecision.Pull:
                             try
                             {
-                                image = pulledNow[container.Image] = await images.PullAsync(container.Image, PullOptions.Default, null, ct);
+                                var credentials = PullSecrets.For(reference.Registry, manifest.Pod, plan.Namespace, secrets, out var missing);
+                                podEvents.AddRange(missing.Select(name => new PodEvent(DateTimeOffset.UtcNow, "Warning", "FailedToRetrieveImagePullSecret", $"Unable to retrieve image pull secret {name}; pulling without it", container.Name)));
+                                image = pulledNow[container.Image] = await images.PullAsync(container.Image, new PullOptions { Credentials = credentials }, null, ct);
                                 podEvents.Add(new PodEvent(DateTimeOffset.UtcNow, "Normal", "Pulled", $"Successfully pulled image \"{container.Image}\"", container.Name));
                             }
                             catch (Exception e) when (e is RegistryException or FormatException or IOException or HttpRequestException or Berth.Images.Layers.LayerRejectedException)
