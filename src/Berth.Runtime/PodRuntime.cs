@@ -84,7 +84,7 @@ public sealed class PodRuntime
         try
         {
             Directory.CreateDirectory(rootfs);
-            PodFiles.Write(filesDir, config.Network == NamespaceMode.Node ? null : config.Hostname ?? config.Name, config.Dns);
+            PodFiles.Write(filesDir, SandboxSpec.HostnameOf(config), config.Dns);
             var spec = SandboxSpec.Build(config, id, rootfs, options, ClampOomScore(config.OomScoreAdj), hardNofile);
             await WriteSpecAsync(bundle, spec, ct);
             var created = await conmon.CreateAsync(id, bundle, monitor, ct);
@@ -563,7 +563,7 @@ public sealed class PodRuntime
             throw new ArgumentException($"container {config.Name}: no command given and the image {config.Image} has none");
         }
 
-        var hostname = sandbox.Config.Network == NamespaceMode.Node ? Environment.MachineName : sandbox.Config.Hostname ?? sandbox.Config.Name;
+        var hostname = SandboxSpec.HostnameOf(sandbox.Config) ?? Environment.MachineName;
         var env = new List<KeyValuePair<string, string>>();
         void Set(string key, string value)
         {

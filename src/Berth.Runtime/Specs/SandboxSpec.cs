@@ -13,6 +13,14 @@ public static class SandboxSpec
 {
     public const string InfraPathInside = "/pause";
 
+    /// <summary>
+    /// The hostname the sandbox's UTS namespace gets: the request's, when the pod has its own
+    /// network (and so UTS) namespace and names one; otherwise none is set and the node's stays,
+    /// as containerd does (a CRI request need not name one; pod names can exceed the kernel's 64).
+    /// </summary>
+    public static string? HostnameOf(SandboxConfig config) =>
+        config.Network == NamespaceMode.Node || string.IsNullOrEmpty(config.Hostname) ? null : config.Hostname;
+
     public static RuntimeSpec Build(SandboxConfig config, string sandboxId, string rootfs, RuntimeOptions options, int oomScoreAdj, ulong hardNofile)
     {
         List<NamespaceSpec> namespaces = [new(NamespaceTypes.Mount)];
@@ -46,7 +54,7 @@ public static class SandboxSpec
                 OomScoreAdj = oomScoreAdj,
             },
             Root = new RootSpec(rootfs, Readonly: true),
-            Hostname = config.Network == NamespaceMode.Node ? null : config.Hostname ?? config.Name,
+            Hostname = HostnameOf(config),
             Mounts =
             [
                 .. SpecDefaults.Mounts(privileged: false),
