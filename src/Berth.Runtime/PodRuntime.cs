@@ -333,14 +333,30 @@ public sealed class PodRuntime
             await oci.KillAsync(container.Id, container.StopSignal ?? SigTerm, all: false, ct);
             if (await WaitForExitAsync(container.Id, grace, ct))
             {
-                await RefreshAsync(container, ct);
+                await AwaitRecordedExitAsync(container.Id, ct);
                 return;
             }
         }
 
         await oci.KillAsync(container.Id, SigKill, all: true, ct);
         await WaitForExitAsync(container.Id, TimeSpan.FromSeconds(10), ct);
-        await RefreshAsync(container, ct);
+        await AwaitRecordedExitAsync(container.Id, ct);
+    }
+
+    /// <summary>
+    /// runc calls a container stopped once its process is gone; the exit code comes from its
+    /// monitor a moment later. Waiting for that record means a caller that stopped a container
+    /// then sees it exited, with its code, rather than still running.
+    /// </summary>
+    private async Task AwaitRecordedExitAsync(string id, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (containers.TryGetValue(id, out var current)
+            && (await RefreshAsync(current, ct)).State != ContainerState.Exited
+            && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, ct);
+        }
     }
 
     public async Task RemoveContainerAsync(string idOrPrefix, CancellationToken ct)
@@ -653,8 +669,16 @@ public sealed class PodRuntime
             return false;
         }
 
-        // A reused pid would not carry the sandbox's network namespace.
-        return !sandbox.NamespaceInodes.TryGetValue("net", out var net) || NamespaceInodes.Read(sandbox.InfraPid).GetValueOrDefault("net") == net;
+        // A reused pid would not carry the sandbox's network namespace. A process that is dying
+        // right now loses its /proc/<pid>/ns links as we read them: that is gone too.
+        try
+        {
+            return !sandbox.NamespaceInodes.TryGetValue("net", out var net) || NamespaceInodes.Of(sandbox.InfraPid, "net") == net;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     private async Task<bool> WaitForExitAsync(string id, TimeSpan timeout, CancellationToken ct)

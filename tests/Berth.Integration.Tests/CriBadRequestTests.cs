@@ -26,6 +26,7 @@ public class CriBadRequestTests(CriNode node)
         await Expect(StatusCode.InvalidArgument, () => Run(node.PodConfig("x", c => c.Linux.Sysctls["vm.swappiness"] = "10")));
         await Expect(StatusCode.InvalidArgument, () => Run(node.PodConfig("x", c => c.Linux.SecurityContext.NamespaceOptions.Pid = NamespaceMode.Target)));
         await Expect(StatusCode.InvalidArgument, () => Run(node.PodConfig("x", c => c.Linux.SecurityContext.NamespaceOptions.UsernsOptions = new UserNamespace { Mode = NamespaceMode.Pod })));
+        await Expect(StatusCode.InvalidArgument, () => Run(node.PodConfig("x", c => c.Hostname = new string('h', 65))));
 
         // A pod already there is not made twice.
         await using var pod = await node.RunPodAsync("twice");
@@ -69,6 +70,9 @@ public class CriBadRequestTests(CriNode node)
         await Expect(StatusCode.InvalidArgument, () => Create(With(c => c.LogPath = "../../escape.log")));
         await Expect(StatusCode.InvalidArgument, () => Create(With(c => c.Mounts.Add(new Mount { HostPath = "relative", ContainerPath = "/mnt" }))));
         await Expect(StatusCode.InvalidArgument, () => Create(With(c => c.Command.Clear())));
+        await Expect(StatusCode.InvalidArgument, () => Create(With(c => c.WorkingDir = "relative")));
+        await Expect(StatusCode.InvalidArgument, () => Create(With(c => c.Envs.Add(new KeyValue { Key = "A=B", Value = CriNode.Bytes("c") }))));
+        await Expect(StatusCode.InvalidArgument, () => Create(With(c => c.Linux.SecurityContext.Capabilities = new Capability { AddCapabilities = { "FLY" } })));
         Assert.Empty((await node.Runtime.ListContainersAsync(new ListContainersRequest { Filter = new ContainerFilter { PodSandboxId = pod.Id } })).Containers);
 
         var id = await pod.StartSleeperAsync("c");

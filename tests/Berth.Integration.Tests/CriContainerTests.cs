@@ -113,7 +113,8 @@ public class CriContainerTests(CriNode node)
         await using var pod = await node.RunPodAsync("stop");
 
         // A PID 1 that ignores SIGTERM: only the SIGKILL after the timeout ends it.
-        var stubborn = await pod.StartAsync(CriNode.Container("stubborn", "sh", "-c", "trap '' TERM; sleep 3600"));
+        var stubborn = await pod.StartAsync(CriNode.Container("stubborn", "sh", "-c", "trap '' TERM; touch /trapped; sleep 3600"));
+        await Eventually.UntilAsync(() => node.ExecAsync(stubborn, "test", "-f", "/trapped"), r => r.ExitCode == 0, TimeSpan.FromSeconds(10), "the trap being set");
         var started = DateTime.UtcNow;
         await node.Runtime.StopContainerAsync(new StopContainerRequest { ContainerId = stubborn, Timeout = 1 });
         Assert.InRange((DateTime.UtcNow - started).TotalSeconds, 0.9, 15);
@@ -124,6 +125,7 @@ public class CriContainerTests(CriNode node)
         var politeConfig = CriNode.Container("polite", "sh", "-c", "trap 'exit 7' INT; while true; do sleep 0.1; done");
         politeConfig.StopSignal = Signal.Sigint;
         var polite = await pod.StartAsync(politeConfig);
+        await Eventually.UntilAsync(() => node.ShAsync(polite, "ps -o args"), ps => ps.Contains("sleep 0.1", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "the trap being set");
         await node.Runtime.StopContainerAsync(new StopContainerRequest { ContainerId = polite, Timeout = 30 });
         Assert.Equal(7, (await node.StatusAsync(polite)).ExitCode);
         Assert.Equal(Signal.Sigint, (await node.StatusAsync(polite)).StopSignal);

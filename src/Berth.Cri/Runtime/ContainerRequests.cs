@@ -1,4 +1,5 @@
 using Berth.Core.Planning;
+using Berth.Oci.Spec;
 using Berth.Runtime.Model;
 
 namespace Berth.Cri.Runtime;
@@ -28,6 +29,16 @@ internal static class ContainerRequests
         if (config.LogPath.Length > 0 && (Path.IsPathRooted(config.LogPath) || config.LogPath.Split('/').Contains("..")))
         {
             problems.Add($"config.log_path \"{config.LogPath}\" must be relative to the sandbox's log directory, without '..'");
+        }
+
+        if (config.WorkingDir.Length > 0 && !Path.IsPathRooted(config.WorkingDir))
+        {
+            problems.Add($"config.working_dir \"{config.WorkingDir}\" must be absolute");
+        }
+
+        foreach (var env in config.Envs.Where(e => e.Key.Length == 0 || e.Key.Contains('=', StringComparison.Ordinal) || e.Key.Contains('\0', StringComparison.Ordinal)))
+        {
+            problems.Add($"config.envs: \"{env.Key}\" is not a variable name");
         }
 
         var linux = config.Linux;
@@ -69,6 +80,16 @@ internal static class ContainerRequests
         if (security?.SupplementalGroups.Any(g => g is < 0 or > uint.MaxValue) == true)
         {
             problems.Add("config.linux.security_context.supplemental_groups: every group must be a valid id");
+        }
+
+        var capabilities = security?.Capabilities;
+        foreach (var capability in (capabilities?.AddCapabilities ?? []).Concat(capabilities?.DropCapabilities ?? []).Concat(capabilities?.AddAmbientCapabilities ?? []))
+        {
+            var normalized = SpecDefaults.Normalize(capability);
+            if (normalized != "ALL" && !SpecDefaults.AllCapabilityNames.Contains(normalized))
+            {
+                problems.Add($"config.linux.security_context.capabilities: \"{capability}\" is not a capability");
+            }
         }
 
         var mounts = Mounts(config.Mounts, problems);

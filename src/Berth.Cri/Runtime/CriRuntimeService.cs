@@ -33,15 +33,30 @@ public sealed partial class CriRuntimeService(PodRuntime runtime, IImageStore im
 
     /// <summary>
     /// How each container's image is shown. The kubelet creates containers by image id (what
-    /// PullImage returned); like containerd, report the name the image goes by instead. Built
-    /// once per request, since it reads the store's index.
+    /// PullImage returned); like containerd, report the name the image goes by instead. The
+    /// store's index is read at most once per request, and only for containers made by id.
     /// </summary>
     private Func<ContainerRecord, string> ImageNames()
     {
-        var tags = images.List()
+        var tags = new Lazy<Dictionary<string, string>>(() => images.List()
             .Where(i => i.Reference.Tag is not null)
             .GroupBy(i => i.Id)
-            .ToDictionary(g => g.Key, g => Images.ImageNames.RepoTag(g.First().Reference)!);
-        return c => Images.ImageNames.IsId(c.Config.Image) && tags.TryGetValue(c.ImageId, out var tag) ? tag : c.Config.Image;
+            .ToDictionary(g => g.Key, g => Images.ImageNames.RepoTag(g.First().Reference)!));
+        return c => Images.ImageNames.IsId(c.Config.Image) && tags.Value.TryGetValue(c.ImageId, out var tag) ? tag : c.Config.Image;
+    }
+
+    /// <summary>The sandbox's containers, each refreshed (exits learned), without refreshing the rest of the node's.</summary>
+    private async Task<IReadOnlyList<ContainerRecord>> ContainersOfAsync(string sandboxId, CancellationToken ct)
+    {
+        var result = new List<ContainerRecord>();
+        foreach (var container in runtime.ContainersOf(sandboxId).OrderBy(c => c.CreatedAt))
+        {
+            if (await runtime.GetContainerAsync(container.Id, ct) is { } current)
+            {
+                result.Add(current);
+            }
+        }
+
+        return result;
     }
 }

@@ -74,7 +74,7 @@ public sealed partial class CriRuntimeService
         {
             response.PodSandboxStatus = Statuses.SandboxStatus(sandbox);
             var imageNames = ImageNames();
-            foreach (var container in (await runtime.ListContainersAsync(ct)).Where(c => c.SandboxId == sandbox.Id))
+            foreach (var container in await ContainersOfAsync(sandbox.Id, ct))
             {
                 response.ContainersStatuses.Add(Statuses.ContainerStatus(container, imageNames(container)));
             }

@@ -9,7 +9,7 @@ public sealed partial class CriRuntimeService
     public override async Task<V1.PodSandboxStatsResponse> PodSandboxStats(V1.PodSandboxStatsRequest request, ServerCallContext context)
     {
         var sandbox = SandboxOrNotFound(request.PodSandboxId);
-        var containers = (await runtime.ListContainersAsync(context.CancellationToken)).Where(c => c.SandboxId == sandbox.Id);
+        var containers = await ContainersOfAsync(sandbox.Id, context.CancellationToken);
         return new V1.PodSandboxStatsResponse { Stats = Stats.Sandbox(runtime, sandbox, containers) };
     }
 }

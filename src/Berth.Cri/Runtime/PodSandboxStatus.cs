@@ -16,7 +16,7 @@ public sealed partial class CriRuntimeService
 
         // The containers too, so a watcher (the kubelet's evented PLEG) needs one call per pod.
         var imageNames = ImageNames();
-        foreach (var container in (await runtime.ListContainersAsync(context.CancellationToken)).Where(c => c.SandboxId == sandbox.Id))
+        foreach (var container in await ContainersOfAsync(sandbox.Id, context.CancellationToken))
         {
             response.ContainersStatuses.Add(Statuses.ContainerStatus(container, imageNames(container)));
         }

@@ -11,6 +11,8 @@ internal static class SandboxRequests
     /// one cgroup per pod uid under the agent's cgroup root, removed with the sandbox.</summary>
     public const string DefaultParent = "berth-cri";
 
+    private const int MaxHostname = 64;
+
     // Namespaced sysctls (runc accepts these only in a namespace the pod owns).
     private static readonly string[] IpcSysctlPrefixes = ["kernel.shm", "kernel.msg", "fs.mqueue."];
     private static readonly string[] IpcSysctls = ["kernel.sem"];
@@ -42,6 +44,12 @@ internal static class SandboxRequests
         if (!CriRuntimeService.Handlers.Contains(request.RuntimeHandler))
         {
             problems.Add($"runtime_handler \"{request.RuntimeHandler}\" is not configured on this node (it has \"runc\", the default)");
+        }
+
+        // The kernel's limit (HOST_NAME_MAX); runc would fail the sandbox half made.
+        if (config.Hostname.Length > MaxHostname)
+        {
+            problems.Add($"config.hostname \"{config.Hostname}\" is longer than {MaxHostname} characters");
         }
 
         if (config.LogDirectory.Length > 0 && !Path.IsPathRooted(config.LogDirectory))
