@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Text.Json;
 using Berth.Core.Planning;
 using Berth.Images;
@@ -601,19 +602,21 @@ public sealed class PodRuntime
         }
 
         var security = config.Security;
-        var userName = security.RunAsUser is not null ? null
+
+        // A uid is looked up too: its primary group and the groups the image's /etc/group gives
+        // it apply, as containerd does (SupplementalGroupsPolicy Merge).
+        var userName = security.RunAsUser is { } runAsUser ? runAsUser.ToString(CultureInfo.InvariantCulture)
             : security.RunAsUsername is { Length: > 0 } requested ? requested
-            : image.Config.User.Length > 0 ? image.Config.User
-            : null;
-        var imageUser = userName is null ? null : ResolveUser(config, userName, image);
+            : image.Config.User;
+        var imageUser = ResolveUser(config, userName, image);
         var caps = security.Privileged
             ? boundingCapabilities
             : SpecDefaults.Adjust([.. security.AddCapabilities, .. security.AddAmbientCapabilities], security.DropCapabilities, boundingCapabilities);
         IReadOnlyList<string> ambient = [.. security.AddAmbientCapabilities.Select(SpecDefaults.Normalize).Where(caps.Contains).Distinct()];
-        IReadOnlyList<uint> groups = [.. security.SupplementalGroups.Select(g => (uint)g), .. security.StrictSupplementalGroups ? [] : imageUser?.AdditionalGids ?? []];
+        IReadOnlyList<uint> groups = [.. security.SupplementalGroups.Select(g => (uint)g), .. security.StrictSupplementalGroups ? [] : imageUser.AdditionalGids];
         var user = new ContainerUserIds(
-            (uint?)security.RunAsUser ?? imageUser?.Uid ?? 0,
-            (uint?)security.RunAsGroup ?? imageUser?.Gid ?? 0,
+            imageUser.Uid,
+            (uint?)security.RunAsGroup ?? imageUser.Gid,
             [.. groups.Distinct()]);
         var process = new ProcessSpec
         {

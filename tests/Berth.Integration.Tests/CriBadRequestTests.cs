@@ -60,6 +60,7 @@ public class CriBadRequestTests(CriNode node)
         await Expect(StatusCode.InvalidArgument, () => Create(With(c => c.Linux.Resources = new LinuxContainerResources { OomScoreAdj = 5000 })));
         await Expect(StatusCode.InvalidArgument, () => Create(With(c => c.Linux.Resources = new LinuxContainerResources { CpusetCpus = "zero" })));
         await Expect(StatusCode.InvalidArgument, () => Create(With(c => c.Linux.SecurityContext.RunAsUser = new Int64Value { Value = -1 })));
+        await Expect(StatusCode.InvalidArgument, () => Create(With(c => c.Linux.SecurityContext.RunAsGroup = new Int64Value { Value = 10 })));
         await Expect(StatusCode.InvalidArgument, () => Create(With(c => c.Linux.SecurityContext.NamespaceOptions.Pid = NamespaceMode.Target)));
         await Expect(StatusCode.NotFound, () => Create(With(c =>
         {

@@ -77,6 +77,12 @@ internal static class ContainerRequests
             }
         }
 
+        // CRI: a group alone is an error, since whose group it would be is undefined.
+        if (security?.RunAsGroup is not null && security.RunAsUser is null && security.RunAsUsername.Length == 0)
+        {
+            problems.Add("config.linux.security_context.run_as_group needs run_as_user or run_as_username");
+        }
+
         if (security?.SupplementalGroups.Any(g => g is < 0 or > uint.MaxValue) == true)
         {
             problems.Add("config.linux.security_context.supplemental_groups: every group must be a valid id");
