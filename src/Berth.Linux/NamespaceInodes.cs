@@ -11,14 +11,22 @@ public static class NamespaceInodes
     private const string ForChildren = "_for_children";
 
     /// <summary>Every entry of /proc/&lt;pid&gt;/ns (cgroup, ipc, mnt, net, pid,
-    /// pid_for_children, time, user, uts, ... as this kernel has them) by type.</summary>
+    /// pid_for_children, time, user, uts, ... as this kernel has them) by type. A process that
+    /// exits while it is read has no namespaces left: the result is then empty, never partial.</summary>
     public static IReadOnlyDictionary<string, ulong> Read(int pid)
     {
         var inodes = new SortedDictionary<string, ulong>(StringComparer.Ordinal);
-        foreach (var link in Directory.EnumerateFileSystemEntries(NsDirectory(pid)))
+        try
         {
-            var type = Path.GetFileName(link);
-            inodes[type] = Parse(type, ReadLink(link));
+            foreach (var link in Directory.EnumerateFileSystemEntries(NsDirectory(pid)))
+            {
+                var type = Path.GetFileName(link);
+                inodes[type] = Parse(type, ReadLink(link));
+            }
+        }
+        catch (Exception e) when ((e is IOException or InvalidDataException or UnauthorizedAccessException) && !ProcessTable.IsAlive(pid))
+        {
+            return new SortedDictionary<string, ulong>(StringComparer.Ordinal);
         }
 
         return inodes;

@@ -189,6 +189,7 @@ public sealed class PodRuntime
         }
 
         var image = images.Find(config.Image) ?? throw new NotFoundException($"image \"{config.Image}\" not found: import it with `berth image import ROOTFS {config.Image}`");
+        await images.MarkUsedAsync(image.Id, ct); // least recently used images go first in image GC
         var facts = ContainerHostFacts.Resolve(config, await TargetPidNamespaceAsync(config, ct));
         var id = Ids.New();
         var bundle = Path.Combine(options.BundlesDir, id);

@@ -124,7 +124,11 @@ public class LifecycleStopTests(TestNode node)
         var doc = await pod.InspectAsync();
         var container = await pod.PidAsync("c");
         await Shell.HostAsync("kill", "-9", ((int)doc["infraPid"]!).ToString());
-        doc = await Eventually.UntilAsync(() => pod.InspectAsync(), d => (string?)d["phase"] == "Failed", Patience, "the pod failing");
+        doc = await Eventually.UntilAsync(
+            () => pod.InspectAsync(),
+            d => (string?)d["phase"] == "Failed" && d["events"]!.AsArray().Any(e => (string?)e!["reason"] == "SandboxChanged"),
+            Patience,
+            "the pod failing after its sandbox changed");
         Assert.False(Kernel.IsAlive(container));
         Assert.Equal(137, (int?)doc["containers"]![0]!["exitCode"]);
         Assert.Equal(0, (int?)doc["infraPid"]);

@@ -581,23 +581,10 @@ public sealed class PodController
             c["startedAt"] = s.Record?.StartedAt;
             c["finishedAt"] = s.Record?.FinishedAt;
             c["lastState"] = BerthJson.ToNode(s.Container.LastState);
-            c["namespaceInodes"] = running ? BerthJson.ToNode(InodesOf(s.Record!.Pid)) : new JsonObject();
+            c["namespaceInodes"] = running ? BerthJson.ToNode(NamespaceInodes.Read(s.Record!.Pid)) : new JsonObject();
         }
 
         return doc;
-    }
-
-    /// <summary>The process's namespaces; empty when it exits while they are read.</summary>
-    private static IReadOnlyDictionary<string, ulong> InodesOf(int pid)
-    {
-        try
-        {
-            return NamespaceInodes.Read(pid);
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
-        {
-            return new Dictionary<string, ulong>();
-        }
     }
 
     /// <summary>Pod conditions as the kubelet reports them.</summary>
