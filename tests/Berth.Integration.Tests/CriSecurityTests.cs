@@ -105,6 +105,16 @@ public class CriSecurityTests(CriNode node)
 
         var missing = await CriNode.FailsAsync(() => pod.StartSleeperAsync("missing", c => Security(c).Seccomp = new SecurityProfile { ProfileType = SecurityProfile.Types.ProfileType.Localhost, LocalhostRef = "/nonexistent.json" }));
         Assert.Equal(StatusCode.InvalidArgument, missing.StatusCode);
+
+        // The deprecated string field older clients send instead.
+#pragma warning disable CS0612
+        var legacyDefault = await pod.StartSleeperAsync("legacy-default", c => Security(c).SeccompProfilePath = "docker/default");
+        var legacyLocal = await pod.StartSleeperAsync("legacy-local", c => Security(c).SeccompProfilePath = "localhost/" + profile);
+        var unprefixed = await CriNode.FailsAsync(() => pod.StartSleeperAsync("legacy-bad", c => Security(c).SeccompProfilePath = profile));
+#pragma warning restore CS0612
+        Assert.Equal("2", Field(await node.ShAsync(legacyDefault, "cat /proc/self/status"), "Seccomp"));
+        Assert.NotEqual(0, (await node.ExecAsync(legacyLocal, "mkdir", "/tmp/refused")).ExitCode);
+        Assert.Equal(StatusCode.InvalidArgument, unprefixed.StatusCode);
     }
 
     [Fact]

@@ -7,6 +7,8 @@ namespace Berth.Cri.Runtime;
 /// <summary>A CreateContainer request as a <see cref="ContainerConfig"/>, or InvalidArgument naming every problem.</summary>
 internal static class ContainerRequests
 {
+    private const string LocalhostPrefix = "localhost/";
+
     public static ContainerConfig From(V1.ContainerConfig? config, SandboxRecord sandbox, int cgroupVersion)
     {
         if (config is null)
@@ -99,6 +101,7 @@ internal static class ContainerRequests
         }
 
         var mounts = Mounts(config.Mounts, problems);
+        var seccomp = Seccomp(security, problems);
         CriErrors.ThrowIfAny(problems);
         return new ContainerConfig
         {
@@ -111,7 +114,7 @@ internal static class ContainerRequests
             WorkingDir = config.WorkingDir.Length > 0 ? config.WorkingDir : null,
             Mounts = mounts,
             Devices = [.. config.Devices.Select(d => new ContainerDevice(d.HostPath, d.ContainerPath, d.Permissions))],
-            Security = Security(security),
+            Security = Security(security) with { Seccomp = seccomp },
             Limits = limits,
             Pid = pid,
             PidTarget = pid == NamespaceMode.Target ? namespaces!.TargetId : null,
@@ -148,14 +151,41 @@ internal static class ContainerRequests
             // it wants and nothing for the defaults, so empty keeps Berth's defaults.
             MaskedPaths = security.MaskedPaths.Count > 0 ? [.. security.MaskedPaths] : null,
             ReadonlyPaths = security.ReadonlyPaths.Count > 0 ? [.. security.ReadonlyPaths] : null,
-            Seccomp = security.Seccomp switch
-            {
-                null => null,
-                { ProfileType: V1.SecurityProfile.Types.ProfileType.RuntimeDefault } => new SeccompProfile(SeccompProfileType.RuntimeDefault),
-                { ProfileType: V1.SecurityProfile.Types.ProfileType.Localhost } local => new SeccompProfile(SeccompProfileType.Localhost, local.LocalhostRef),
-                _ => new SeccompProfile(SeccompProfileType.Unconfined),
-            },
         };
+    }
+
+    /// <summary>
+    /// The seccomp field, else the deprecated seccomp_profile_path that kubelets before 1.22
+    /// (and critest 1.26) still send: "runtime/default" or "docker/default", "unconfined" or
+    /// empty, "localhost/&lt;absolute path&gt;"; anything else is refused rather than guessed at.
+    /// </summary>
+    private static SeccompProfile? Seccomp(V1.LinuxContainerSecurityContext? security, List<string> problems)
+    {
+        switch (security?.Seccomp)
+        {
+            case { ProfileType: V1.SecurityProfile.Types.ProfileType.RuntimeDefault }:
+                return new SeccompProfile(SeccompProfileType.RuntimeDefault);
+            case { ProfileType: V1.SecurityProfile.Types.ProfileType.Localhost } local:
+                return new SeccompProfile(SeccompProfileType.Localhost, local.LocalhostRef);
+            case not null:
+                return new SeccompProfile(SeccompProfileType.Unconfined);
+        }
+
+#pragma warning disable CS0612 // the deprecated field is what older clients send
+        var path = security?.SeccompProfilePath ?? "";
+#pragma warning restore CS0612
+        switch (path)
+        {
+            case "" or "unconfined":
+                return null;
+            case "runtime/default" or "docker/default":
+                return new SeccompProfile(SeccompProfileType.RuntimeDefault);
+            case var local when local.StartsWith(LocalhostPrefix, StringComparison.Ordinal):
+                return new SeccompProfile(SeccompProfileType.Localhost, local[LocalhostPrefix.Length..]);
+            default:
+                problems.Add($"config.linux.security_context.seccomp_profile_path \"{path}\": expected runtime/default, docker/default, unconfined or localhost/<path>");
+                return null;
+        }
     }
 
     private static IReadOnlyList<ContainerMount> Mounts(IEnumerable<V1.Mount> mounts, List<string> problems)
