@@ -97,6 +97,11 @@ public sealed class ImagePullTests : IAsyncLifetime
             Assert.Equal("running", (string?)doc["containers"]![0]!["state"]);
         }
 
+        // Creating a container marks its image used: image GC removes the least recently used first.
+        var inspect = await agent.BerthAsync("image", "inspect", Image);
+        Assert.True(inspect.ExitCode == 0, inspect.ToString());
+        Assert.NotNull((string?)System.Text.Json.Nodes.JsonNode.Parse(inspect.Stdout)!["lastUsed"]);
+
         var images = (await agent.BerthAsync("image", "ls")).Stdout;
         Assert.Contains("registry.example/tools/busybox", images);
 
