@@ -14,7 +14,8 @@ public enum ContainerEventType
 }
 
 /// <param name="Container">The record right after the change (for Deleted, the last one).</param>
-public sealed record ContainerEvent(ContainerEventType Type, ContainerRecord Container, DateTimeOffset At);
+/// <param name="Origin">Which front door made the container's sandbox.</param>
+public sealed record ContainerEvent(ContainerEventType Type, ContainerRecord Container, DateTimeOffset At, SandboxOrigin Origin);
 
 /// <summary>
 /// Fans container lifecycle changes out to whoever watches (CRI's GetContainerEvents). Each
@@ -65,9 +66,9 @@ public sealed class ContainerEvents
         return channel.Reader;
     }
 
-    internal void Publish(ContainerEventType type, ContainerRecord container)
+    internal void Publish(ContainerEventType type, ContainerRecord container, SandboxOrigin origin)
     {
-        var e = new ContainerEvent(type, container, DateTimeOffset.UtcNow);
+        var e = new ContainerEvent(type, container, DateTimeOffset.UtcNow, origin);
         lock (gate)
         {
             foreach (var subscriber in subscribers)

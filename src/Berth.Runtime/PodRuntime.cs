@@ -227,7 +227,7 @@ public sealed class PodRuntime
                 StopSignal = StopSignalOf(config, image),
             };
             await SaveContainerAsync(record, ct);
-            events.Publish(ContainerEventType.Created, record);
+            Publish(ContainerEventType.Created, record);
             return record;
         }
         catch
@@ -236,6 +236,9 @@ public sealed class PodRuntime
             throw;
         }
     }
+
+    private void Publish(ContainerEventType type, ContainerRecord container) =>
+        events.Publish(type, container, sandboxes.TryGetValue(container.SandboxId, out var sandbox) ? sandbox.Config.Origin : SandboxOrigin.Standalone);
 
     /// <summary>The kubelet's layout puts a container's log at &lt;log directory&gt;/&lt;log path&gt;; a
     /// request without either (crictl) still gets a log, kept with the container's layer.</summary>
@@ -300,13 +303,13 @@ public sealed class PodRuntime
         {
             var failed = container with { State = ContainerState.Exited, ExitCode = 128, Reason = "ContainerCannotRun", Message = e.Message, FinishedAt = DateTimeOffset.UtcNow };
             await SaveContainerAsync(failed, ct);
-            events.Publish(ContainerEventType.Stopped, failed);
+            Publish(ContainerEventType.Stopped, failed);
             throw;
         }
 
         var started = container with { State = ContainerState.Running, StartedAt = DateTimeOffset.UtcNow };
         await SaveContainerAsync(started, ct);
-        events.Publish(ContainerEventType.Started, started);
+        Publish(ContainerEventType.Started, started);
         return await RefreshAsync(started, ct);
     }
 
@@ -374,7 +377,7 @@ public sealed class PodRuntime
         containerStore.Delete(container.Id);
         if (containers.TryRemove(container.Id, out var last))
         {
-            events.Publish(ContainerEventType.Deleted, last);
+            Publish(ContainerEventType.Deleted, last);
         }
     }
 
@@ -506,7 +509,7 @@ public sealed class PodRuntime
         }
 
         await SaveContainerAsync(exited, ct);
-        events.Publish(ContainerEventType.Stopped, exited);
+        Publish(ContainerEventType.Stopped, exited);
         return exited;
     }
 

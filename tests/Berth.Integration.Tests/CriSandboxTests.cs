@@ -148,4 +148,37 @@ public class CriSandboxTests(CriNode node)
         await pod.DisposeAsync();
         Assert.False(Directory.Exists(Kernel.CgroupDir("memory", parent)));
     }
+
+    [Fact]
+    public async Task Standalone_pods_and_cri_pods_do_not_see_each_other()
+    {
+        await using var cri = await node.RunPodAsync("cri-side");
+        await using var standalone = await node.Agent.PlayAsync("standalone-side", """
+            apiVersion: v1
+            kind: Pod
+            metadata: { name: standalone-side }
+            spec:
+              containers:
+                - name: c
+                  image: busybox
+                  command: ["sleep", "3600"]
+            """);
+        var criIds = (await node.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest())).Items.Select(p => p.Id).ToHashSet();
+        Assert.Contains(cri.Id, criIds);
+        var standaloneId = Directory.EnumerateFiles(Path.Combine(node.Agent.Root, "sandboxes"), "*.json")
+            .Select(Path.GetFileNameWithoutExtension)
+            .Single(id => !criIds.Contains(id!))!;
+
+        // A kubelet must not take a standalone pod for an orphan of its own and stop it.
+        Assert.Equal(StatusCode.NotFound, (await CriNode.FailsAsync(() => node.Runtime.PodSandboxStatusAsync(new PodSandboxStatusRequest { PodSandboxId = standaloneId }).ResponseAsync)).StatusCode);
+        Assert.DoesNotContain((await node.Runtime.ListContainersAsync(new ListContainersRequest())).Containers, c => c.PodSandboxId == standaloneId);
+        await node.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = standaloneId });
+        await node.Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = standaloneId });
+        Assert.Equal("Running", (string?)(await standalone.InspectAsync())["phase"]);
+        Assert.Equal("hi\n", await standalone.ShAsync("c", "echo hi"));
+
+        var ps = await node.Agent.BerthAsync("ps", "-a");
+        Assert.Contains("standalone-side", ps.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("cri-side", ps.Stdout, StringComparison.Ordinal);
+    }
 }

@@ -18,9 +18,14 @@ public sealed partial class CriRuntimeService
         var name = $"{sandbox.Id}/{config.Name}/{config.Attempt}";
         using var reservation = names.TryReserve("container:" + name) ?? throw CriErrors.AlreadyExists($"container {config.Name} (attempt {config.Attempt}) is being created in sandbox {sandbox.Id}");
         var ct = context.CancellationToken;
-        if ((await runtime.ListContainersAsync(ct)).FirstOrDefault(c => c.SandboxId == sandbox.Id && c.Config.Name == config.Name && c.Config.Attempt == config.Attempt) is { } existing)
+        if ((await ContainersOfAsync(sandbox.Id, ct)).FirstOrDefault(c => c.Config.Name == config.Name && c.Config.Attempt == config.Attempt) is { } existing)
         {
             throw CriErrors.AlreadyExists($"container {config.Name} (attempt {config.Attempt}) already exists in sandbox {sandbox.Id} as {existing.Id}");
+        }
+
+        if (config.PidTarget is { } target && await CriContainerAsync(target, ct) is null)
+        {
+            throw CriErrors.NotFound($"target container \"{target}\" not found");
         }
 
         try

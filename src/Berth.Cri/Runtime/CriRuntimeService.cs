@@ -25,11 +25,31 @@ public sealed partial class CriRuntimeService(PodRuntime runtime, IImageStore im
 
     private readonly NameReservations names = new();
 
+    // CRI sees only what CRI made (SandboxOrigin.Cri), as containerd's CRI sees only its own
+    // namespace: standalone pods are neither listed to nor stoppable by a kubelet.
+
+    private SandboxRecord? CriSandbox(string id, string field = "pod_sandbox_id") =>
+        runtime.GetSandbox(CriIds.Require(id, field)) is { Config.Origin: SandboxOrigin.Cri } sandbox ? sandbox : null;
+
+    private async Task<ContainerRecord?> CriContainerAsync(string id, CancellationToken ct) =>
+        await runtime.GetContainerAsync(CriIds.Require(id, "container_id"), ct) is { } container && IsCri(container) ? container : null;
+
+    private bool IsCri(ContainerRecord container) => runtime.GetSandbox(container.SandboxId) is { Config.Origin: SandboxOrigin.Cri };
+
     private SandboxRecord SandboxOrNotFound(string id, string field = "pod_sandbox_id") =>
-        runtime.GetSandbox(CriIds.Require(id, field)) ?? throw CriErrors.NotFound($"pod sandbox \"{id}\" not found");
+        CriSandbox(id, field) ?? throw CriErrors.NotFound($"pod sandbox \"{id}\" not found");
 
     private async Task<ContainerRecord> ContainerOrNotFoundAsync(string id, CancellationToken ct) =>
-        await runtime.GetContainerAsync(CriIds.Require(id, "container_id"), ct) ?? throw CriErrors.NotFound($"container \"{id}\" not found");
+        await CriContainerAsync(id, ct) ?? throw CriErrors.NotFound($"container \"{id}\" not found");
+
+    private IReadOnlyList<SandboxRecord> CriSandboxes() => [.. runtime.ListSandboxes().Where(s => s.Config.Origin == SandboxOrigin.Cri)];
+
+    /// <summary>Every CRI container, each refreshed.</summary>
+    private async Task<IReadOnlyList<ContainerRecord>> CriContainersAsync(CancellationToken ct)
+    {
+        var sandboxes = CriSandboxes().Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
+        return [.. (await runtime.ListContainersAsync(ct)).Where(c => sandboxes.Contains(c.SandboxId))];
+    }
 
     /// <summary>
     /// How each container's image is shown. The kubelet creates containers by image id (what

@@ -1,4 +1,5 @@
 using Berth.Runtime;
+using Berth.Runtime.Model;
 using Grpc.Core;
 
 namespace Berth.Cri.Runtime;
@@ -27,6 +28,11 @@ public sealed partial class CriRuntimeService
         {
             await foreach (var e in events.ReadAllAsync(ct))
             {
+                if (e.Origin != SandboxOrigin.Cri)
+                {
+                    continue;
+                }
+
                 await responseStream.WriteAsync(await EventResponseAsync(e, ct), ct);
             }
         }
@@ -70,7 +76,7 @@ public sealed partial class CriRuntimeService
             },
             CreatedAt = CriTime.Nanoseconds(e.At),
         };
-        if (runtime.GetSandbox(e.Container.SandboxId) is { } sandbox)
+        if (CriSandbox(e.Container.SandboxId) is { } sandbox)
         {
             response.PodSandboxStatus = Statuses.SandboxStatus(sandbox);
             var imageNames = ImageNames();

@@ -10,7 +10,7 @@ public sealed partial class CriRuntimeService
         var filter = request.Filter;
         var imageNames = ImageNames();
         var response = new V1.ListContainersResponse();
-        foreach (var container in (await runtime.ListContainersAsync(context.CancellationToken)).OrderBy(c => c.CreatedAt))
+        foreach (var container in (await CriContainersAsync(context.CancellationToken)).OrderBy(c => c.CreatedAt))
         {
             if (filter is not null
                 && ((filter.Id.Length > 0 && !container.Id.StartsWith(filter.Id, StringComparison.Ordinal))

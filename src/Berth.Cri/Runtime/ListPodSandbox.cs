@@ -9,7 +9,7 @@ public sealed partial class CriRuntimeService
     {
         var filter = request.Filter;
         var response = new V1.ListPodSandboxResponse();
-        foreach (var sandbox in runtime.ListSandboxes().OrderBy(s => s.CreatedAt))
+        foreach (var sandbox in CriSandboxes().OrderBy(s => s.CreatedAt))
         {
             if (filter is not null
                 && ((filter.Id.Length > 0 && !sandbox.Id.StartsWith(filter.Id, StringComparison.Ordinal))

@@ -7,9 +7,9 @@ public sealed partial class CriRuntimeService
     public override async Task<V1.ListPodSandboxStatsResponse> ListPodSandboxStats(V1.ListPodSandboxStatsRequest request, ServerCallContext context)
     {
         var filter = request.Filter;
-        var containers = (await runtime.ListContainersAsync(context.CancellationToken)).ToLookup(c => c.SandboxId);
+        var containers = (await CriContainersAsync(context.CancellationToken)).ToLookup(c => c.SandboxId);
         var response = new V1.ListPodSandboxStatsResponse();
-        foreach (var sandbox in runtime.ListSandboxes().OrderBy(s => s.CreatedAt))
+        foreach (var sandbox in CriSandboxes().OrderBy(s => s.CreatedAt))
         {
             if (filter is not null
                 && ((filter.Id.Length > 0 && !sandbox.Id.StartsWith(filter.Id, StringComparison.Ordinal))

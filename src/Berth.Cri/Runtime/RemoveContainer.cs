@@ -8,7 +8,11 @@ public sealed partial class CriRuntimeService
     /// Already gone is success. The log file stays: it belongs to the kubelet's log directory.</summary>
     public override async Task<V1.RemoveContainerResponse> RemoveContainer(V1.RemoveContainerRequest request, ServerCallContext context)
     {
-        await runtime.RemoveContainerAsync(CriIds.Require(request.ContainerId, "container_id"), context.CancellationToken);
+        if (await CriContainerAsync(request.ContainerId, context.CancellationToken) is { } container)
+        {
+            await runtime.RemoveContainerAsync(container.Id, context.CancellationToken);
+        }
+
         return new V1.RemoveContainerResponse();
     }
 }

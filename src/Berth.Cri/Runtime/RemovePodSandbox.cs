@@ -8,7 +8,11 @@ public sealed partial class CriRuntimeService
     /// A sandbox already gone is success.</summary>
     public override async Task<V1.RemovePodSandboxResponse> RemovePodSandbox(V1.RemovePodSandboxRequest request, ServerCallContext context)
     {
-        await runtime.RemovePodSandboxAsync(CriIds.Require(request.PodSandboxId, "pod_sandbox_id"), context.CancellationToken);
+        if (CriSandbox(request.PodSandboxId) is { } sandbox)
+        {
+            await runtime.RemovePodSandboxAsync(sandbox.Id, context.CancellationToken);
+        }
+
         return new V1.RemovePodSandboxResponse();
     }
 }

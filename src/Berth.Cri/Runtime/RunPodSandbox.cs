@@ -10,7 +10,7 @@ public sealed partial class CriRuntimeService
         var config = SandboxRequests.From(request, runtime.Options.CgroupRoot);
         var name = $"{config.Namespace}/{config.Name}/{config.Uid}/{config.Attempt}";
         using var reservation = names.TryReserve("sandbox:" + name) ?? throw CriErrors.AlreadyExists($"pod sandbox {name} is being created");
-        if (runtime.ListSandboxes().FirstOrDefault(s => s.Config.Namespace == config.Namespace && s.Config.Name == config.Name && s.Config.Uid == config.Uid && s.Config.Attempt == config.Attempt) is { } existing)
+        if (CriSandboxes().FirstOrDefault(s => s.Config.Namespace == config.Namespace && s.Config.Name == config.Name && s.Config.Uid == config.Uid && s.Config.Attempt == config.Attempt) is { } existing)
         {
             throw CriErrors.AlreadyExists($"pod sandbox {name} already exists as {existing.Id}");
         }

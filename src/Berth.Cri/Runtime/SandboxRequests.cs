@@ -108,6 +108,7 @@ internal static class SandboxRequests
                 ? new SandboxDns([.. dns.Servers], [.. dns.Searches], [.. dns.Options])
                 : null,
             RuntimeHandler = request.RuntimeHandler,
+            Origin = SandboxOrigin.Cri,
         };
     }
 

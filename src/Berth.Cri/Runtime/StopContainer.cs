@@ -9,7 +9,11 @@ public sealed partial class CriRuntimeService
     public override async Task<V1.StopContainerResponse> StopContainer(V1.StopContainerRequest request, ServerCallContext context)
     {
         var grace = TimeSpan.FromSeconds(Math.Clamp(request.Timeout, 0, (long)TimeSpan.FromDays(1).TotalSeconds));
-        await runtime.StopContainerAsync(CriIds.Require(request.ContainerId, "container_id"), grace, context.CancellationToken);
+        if (await CriContainerAsync(request.ContainerId, context.CancellationToken) is { } container)
+        {
+            await runtime.StopContainerAsync(container.Id, grace, context.CancellationToken);
+        }
+
         return new V1.StopContainerResponse();
     }
 }

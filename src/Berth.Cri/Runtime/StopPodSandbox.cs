@@ -8,7 +8,11 @@ public sealed partial class CriRuntimeService
     /// RemovePodSandbox. A sandbox already gone is success: the kubelet retries stops freely.</summary>
     public override async Task<V1.StopPodSandboxResponse> StopPodSandbox(V1.StopPodSandboxRequest request, ServerCallContext context)
     {
-        await runtime.StopPodSandboxAsync(CriIds.Require(request.PodSandboxId, "pod_sandbox_id"), context.CancellationToken);
+        if (CriSandbox(request.PodSandboxId) is { } sandbox)
+        {
+            await runtime.StopPodSandboxAsync(sandbox.Id, context.CancellationToken);
+        }
+
         return new V1.StopPodSandboxResponse();
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Berth.Core.Planning;
 
 namespace Berth.Runtime.Model;
@@ -59,6 +60,20 @@ public sealed record SandboxConfig
     /// given): removing the sandbox removes it. The kubelet's pod cgroups are the kubelet's.
     /// </summary>
     public bool OwnsCgroupParent { get; init; }
+
+    /// <summary>Which front door made the sandbox. Each sees only its own, as containerd's CRI
+    /// namespace does: a kubelet must not mistake a standalone pod for an orphan of its own.</summary>
+    public SandboxOrigin Origin { get; init; } = SandboxOrigin.Standalone;
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<SandboxOrigin>))]
+public enum SandboxOrigin
+{
+    /// <summary>The standalone path: manifests, static pods, the CLI.</summary>
+    Standalone,
+
+    /// <summary>A CRI client: the kubelet, crictl, critest.</summary>
+    Cri,
 }
 
 /// <summary>resolv.conf contents: nameservers, search domains and options ("ndots:5").</summary>

@@ -67,7 +67,14 @@ public sealed record ContainerHostFacts
 
             if (!Path.Exists(mount.HostPath))
             {
-                Directory.CreateDirectory(mount.HostPath);
+                try
+                {
+                    Directory.CreateDirectory(mount.HostPath);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new ArgumentException($"mount host path {mount.HostPath} does not exist and cannot be created: {e.Message}");
+                }
             }
 
             var sharing = mount.Propagation == MountPropagation.Private ? MountSharingType.Private : MountSharing.Of(mount.HostPath);
