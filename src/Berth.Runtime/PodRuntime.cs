@@ -295,6 +295,9 @@ public sealed class PodRuntime
             throw new PreconditionException($"container {container.Id} is {container.State.ToString().ToLowerInvariant()}, not created");
         }
 
+        // Taken before runc start returns: a short-lived process may have exited (and its
+        // monitor stamped the exit) by then, and started must not come after finished.
+        var startedAt = DateTimeOffset.UtcNow;
         try
         {
             await oci.StartAsync(container.Id, ct);
@@ -307,7 +310,7 @@ public sealed class PodRuntime
             throw;
         }
 
-        var started = container with { State = ContainerState.Running, StartedAt = DateTimeOffset.UtcNow };
+        var started = container with { State = ContainerState.Running, StartedAt = startedAt };
         await SaveContainerAsync(started, ct);
         Publish(ContainerEventType.Started, started);
         return await RefreshAsync(started, ct);
@@ -490,7 +493,7 @@ public sealed class PodRuntime
                 State = ContainerState.Exited,
                 ExitCode = exitCode,
                 Signal = exitCode > 128 ? exitCode - 128 : null,
-                FinishedAt = File.GetLastWriteTimeUtc(monitor.ExitFile(container.Id)),
+                FinishedAt = Later(File.GetLastWriteTimeUtc(monitor.ExitFile(container.Id)), container.StartedAt),
                 Reason = oom ? "OOMKilled" : exitCode == 0 ? "Completed" : "Error",
             };
         }
@@ -512,6 +515,10 @@ public sealed class PodRuntime
         Publish(ContainerEventType.Stopped, exited);
         return exited;
     }
+
+    /// <summary>File times and the system clock can disagree by a tick; a finish is never before its start.</summary>
+    private static DateTimeOffset Later(DateTimeOffset finished, DateTimeOffset? started) =>
+        started is { } s && s > finished ? s : finished;
 
     /// <summary>The kernel's count of OOM kills in a cgroup (v1 memory.oom_control, v2 memory.events).</summary>
     private long OomKills(string cgroupPath)

@@ -47,10 +47,11 @@ internal static class ContainerRequests
         var limits = Resources.From(linux?.Resources, "config.linux.resources", problems);
         var security = linux?.SecurityContext;
         var namespaces = security?.NamespaceOptions;
+        // Absent options read as the message's zero values, as in every CRI runtime: POD.
         var pid = namespaces?.Pid switch
         {
-            null or V1.NamespaceMode.Container => NamespaceMode.Container,
-            V1.NamespaceMode.Pod => NamespaceMode.Pod,
+            V1.NamespaceMode.Container => NamespaceMode.Container,
+            null or V1.NamespaceMode.Pod => NamespaceMode.Pod,
             V1.NamespaceMode.Node => NamespaceMode.Node,
             _ => NamespaceMode.Target,
         };

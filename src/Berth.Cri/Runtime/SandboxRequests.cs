@@ -61,10 +61,11 @@ internal static class SandboxRequests
         var namespaces = security?.NamespaceOptions;
         var network = SandboxMode(namespaces?.Network ?? V1.NamespaceMode.Pod, "network", problems);
         var ipc = SandboxMode(namespaces?.Ipc ?? V1.NamespaceMode.Pod, "ipc", problems);
+        // Absent options read as the message's zero values, as in every CRI runtime: POD.
         var pid = namespaces?.Pid switch
         {
-            null or V1.NamespaceMode.Container => NamespaceMode.Container,
-            V1.NamespaceMode.Pod => NamespaceMode.Pod,
+            V1.NamespaceMode.Container => NamespaceMode.Container,
+            null or V1.NamespaceMode.Pod => NamespaceMode.Pod,
             V1.NamespaceMode.Node => NamespaceMode.Node,
             _ => Invalid(problems, "config.linux.security_context.namespace_options.pid: TARGET is for containers, not sandboxes"),
         };
