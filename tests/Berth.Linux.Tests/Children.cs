@@ -31,7 +31,7 @@ internal sealed class Children : IDisposable
     }
 
     /// <summary>Polls until <paramref name="condition"/> holds; fails after a few seconds.</summary>
-    public static void WaitUntil(Func<bool> condition, string what)
+    public static async Task WaitUntilAsync(Func<bool> condition, string what)
     {
         var deadline = DateTime.UtcNow.AddSeconds(5);
         while (!condition())
@@ -41,7 +41,7 @@ internal sealed class Children : IDisposable
                 Assert.Fail($"timed out waiting until {what}");
             }
 
-            Thread.Sleep(10);
+            await Task.Delay(10);
         }
     }
 

@@ -73,13 +73,13 @@ public sealed class CommandRunnerTests : IDisposable
         var pidFile = temp.Combine("pid");
         using var cancel = new CancellationTokenSource();
         var run = CommandRunner.RunAsync("sh", ["-c", $"sleep 30 & echo $! > {pidFile}; wait"], cancel.Token);
-        Children.WaitUntil(() => File.Exists(pidFile) && File.ReadAllText(pidFile).EndsWith('\n'), "the shell wrote its child's pid");
+        await Children.WaitUntilAsync(() => File.Exists(pidFile) && File.ReadAllText(pidFile).EndsWith('\n'), "the shell wrote its child's pid");
 
         await cancel.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
         var grandchild = int.Parse(File.ReadAllText(pidFile), System.Globalization.CultureInfo.InvariantCulture);
-        Children.WaitUntil(() => !IsAlive(grandchild), $"sleep (pid {grandchild}) was killed");
+        await Children.WaitUntilAsync(() => !IsAlive(grandchild), $"sleep (pid {grandchild}) was killed");
     }
 
     public void Dispose() => temp.Dispose();

@@ -13,14 +13,14 @@ public class NamespaceInodesTests
     }
 
     [Fact]
-    public void A_child_in_a_new_network_namespace_has_a_different_net_inode()
+    public async Task A_child_in_a_new_network_namespace_has_a_different_net_inode()
     {
         Host.RequireRoot();
         using var children = new Children();
         var child = children.Start("unshare", "--net", "sleep", "5");
 
         // unshare execs sleep after entering the namespace; before that it still has ours.
-        Children.WaitUntil(() => File.ReadAllText($"/proc/{child.Id}/comm").Trim() == "sleep", "unshare has exec'd sleep");
+        await Children.WaitUntilAsync(() => File.ReadAllText($"/proc/{child.Id}/comm").Trim() == "sleep", "unshare has exec'd sleep");
 
         var mine = NamespaceInodes.Read(Environment.ProcessId);
         var its = NamespaceInodes.Read(child.Id);

@@ -3,7 +3,7 @@ namespace Berth.Linux.Tests;
 public class ProcessTableTests
 {
     [Fact]
-    public void A_running_child_is_alive_and_known_to_its_parent()
+    public async Task A_running_child_is_alive_and_known_to_its_parent()
     {
         using var children = new Children();
         var child = children.Start("sleep", "30");
@@ -11,7 +11,7 @@ public class ProcessTableTests
         Assert.True(ProcessTable.IsAlive(child.Id));
         Assert.Equal(Environment.ProcessId, ProcessTable.ParentOf(child.Id));
         Assert.Contains(child.Id, ProcessTable.ChildrenOf(Environment.ProcessId));
-        Children.WaitUntil(() => ProcessTable.StateOf(child.Id) == 'S', "sleep is sleeping");
+        await Children.WaitUntilAsync(() => ProcessTable.StateOf(child.Id) == 'S', "sleep is sleeping");
 
         Children.Stop(child);
 
@@ -21,13 +21,13 @@ public class ProcessTableTests
     }
 
     [Fact]
-    public void An_unreaped_child_is_a_zombie_and_not_alive()
+    public async Task An_unreaped_child_is_a_zombie_and_not_alive()
     {
         using var children = new Children();
         // The shell forks "true" and then becomes sleep, which never waits for it.
         var parent = children.Start("sh", "-c", "true & exec sleep 30");
         var zombie = 0;
-        Children.WaitUntil(
+        await Children.WaitUntilAsync(
             () => ProcessTable.ChildrenOf(parent.Id) is [var only] && ProcessTable.StateOf(zombie = only) == 'Z',
             "the background child is a zombie");
 
