@@ -11,7 +11,7 @@ public sealed record CommandResult(string Command, int ExitCode, string Stdout, 
 public sealed class CommandException(CommandResult result)
     : Exception($"{result.Command} failed with exit code {result.ExitCode}: {Trim(result.Stderr.Length > 0 ? result.Stderr : result.Stdout)}")
 {
-    public CommandResult Result { get; } = result;
+    public CommandResult Outcome { get; } = result;
 
     private static string Trim(string s) => s.Trim().Length > 2000 ? s.Trim()[..2000] + "…" : s.Trim();
 }

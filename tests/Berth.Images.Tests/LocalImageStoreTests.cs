@@ -212,7 +212,7 @@ public sealed class LocalImageStoreTests : IDisposable
 
         var error = await Assert.ThrowsAsync<CommandException>(() => _store.ImportAsync(missing, ImageReference.Parse("app"), Ct));
 
-        Assert.StartsWith("tar --create", error.Result.Command, StringComparison.Ordinal);
+        Assert.StartsWith("tar --create", error.Outcome.Command, StringComparison.Ordinal);
         Assert.Contains(missing, error.Message, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFiles(_store.Root, "*", SearchOption.AllDirectories));
         Assert.Empty(_store.List());

@@ -21,8 +21,8 @@ public sealed class CommandRunnerTests : IDisposable
     {
         var error = await Assert.ThrowsAsync<CommandException>(() => CommandRunner.RunAsync("sh", ["-c", "echo broken >&2; exit 4"], Ct));
 
-        Assert.Equal("sh -c 'echo broken >&2; exit 4'", error.Result.Command);
-        Assert.Equal(4, error.Result.ExitCode);
+        Assert.Equal("sh -c 'echo broken >&2; exit 4'", error.Outcome.Command);
+        Assert.Equal(4, error.Outcome.ExitCode);
         Assert.Equal("sh -c 'echo broken >&2; exit 4' failed with exit code 4: broken", error.Message);
     }
 
@@ -54,7 +54,7 @@ public sealed class CommandRunnerTests : IDisposable
     {
         var error = await Assert.ThrowsAsync<CommandException>(() => CommandRunner.RunAsync("/nonexistent/berth-tool", ["x"], Ct));
 
-        Assert.Equal(127, error.Result.ExitCode);
+        Assert.Equal(127, error.Outcome.ExitCode);
         Assert.Contains("cannot run /nonexistent/berth-tool", error.Message, StringComparison.Ordinal);
     }
 
@@ -63,7 +63,7 @@ public sealed class CommandRunnerTests : IDisposable
     {
         var error = await Assert.ThrowsAsync<CommandException>(() => CommandRunner.RunAsync("sleep", ["30"], Ct, timeout: TimeSpan.FromMilliseconds(200)));
 
-        Assert.Equal(-1, error.Result.ExitCode);
+        Assert.Equal(-1, error.Outcome.ExitCode);
         Assert.Contains("timed out after", error.Message, StringComparison.Ordinal);
     }
 

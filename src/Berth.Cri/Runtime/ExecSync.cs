@@ -36,7 +36,7 @@ public sealed partial class CriRuntimeService
                 Stderr = ByteString.CopyFromUtf8(result.Stderr),
             };
         }
-        catch (CommandException e) when (e.Result.ExitCode == -1)
+        catch (CommandException e) when (e.Outcome.ExitCode == -1)
         {
             throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"command {string.Join(' ', request.Cmd)} timed out after {request.Timeout} s"));
         }
