@@ -51,6 +51,9 @@ public static class Signals
         ["RTMAX"] = RtMax,
     };
 
+    /// <summary>kill(2); false when the process is gone (or not ours to signal).</summary>
+    public static bool Send(int pid, int signal) => pid > 0 && Libc.Kill(pid, signal) == 0;
+
     /// <summary>"SIGTERM", "TERM", "15", "SIGRTMIN+3" or "SIGRTMAX-2" (any case) → its number.</summary>
     /// <exception cref="FormatException">Not a signal.</exception>
     public static int Parse(string text)

@@ -96,7 +96,9 @@ public class CriContainerTests(CriNode node)
     public async Task ExecSync_returns_output_and_exit_code_and_a_timeout_kills_the_command()
     {
         await using var pod = await node.RunPodAsync("exec");
-        var id = await pod.StartSleeperAsync("app");
+
+        // Its own PID namespace, so that its init is a plain sleep that never reaps.
+        var id = await pod.StartSleeperAsync("app", c => c.Linux.SecurityContext.NamespaceOptions.Pid = NamespaceMode.Container);
         var result = await node.ExecAsync(id, "sh", "-c", "echo hello; echo oops >&2; exit 4");
         Assert.Equal(4, result.ExitCode);
         Assert.Equal("hello\n", result.Stdout.ToStringUtf8());
@@ -104,7 +106,13 @@ public class CriContainerTests(CriNode node)
 
         var timeout = await CriNode.FailsAsync(() => node.Runtime.ExecSyncAsync(new ExecSyncRequest { ContainerId = id, Cmd = { "sleep", "37" }, Timeout = 1 }).ResponseAsync);
         Assert.Equal(StatusCode.DeadlineExceeded, timeout.StatusCode);
-        Assert.DoesNotContain("sleep 37", await node.ShAsync(id, "ps -o args"), StringComparison.Ordinal); // gone at once, as critest checks
+
+        // Gone at once, as critest checks: not left running in the container (killing only the
+        // runc client would leave it there, reparented to the container's init) and not left a
+        // zombie under an init that never reaps.
+        var init = await node.PidAsync(id);
+        Assert.Equal([init], Kernel.ProcessesInPidNamespace(Kernel.NsInode(init, "pid")));
+        Assert.Empty(Kernel.ChildrenOf(init));
     }
 
     [Fact]

@@ -72,3 +72,20 @@ public class ProcessTableTests
     [Fact]
     public void A_truncated_stat_line_has_no_fields() => Assert.Null(ProcessTable.ParseStat("42 (sleep"));
 }
+
+public class SignalsSendTests
+{
+    [Fact]
+    public async Task Send_delivers_the_signal_and_answers_false_for_a_missing_process()
+    {
+        using var children = new Children();
+        var child = children.Start("sleep", "30");
+
+        Assert.True(Signals.Send(child.Id, Signals.Kill));
+        await child.WaitForExitAsync();
+        Assert.Equal(137, child.ExitCode);
+
+        Assert.False(Signals.Send(child.Id, Signals.Kill));
+        Assert.False(Signals.Send(0, Signals.Kill)); // 0 would mean the whole process group
+    }
+}

@@ -38,6 +38,30 @@ public static class Kernel
 
     public static bool IsAlive(int pid) => State(pid) is { } s && s is not ('Z' or 'X');
 
+    /// <summary>Host pids whose parent is <paramref name="parent"/>, zombies included.</summary>
+    public static IReadOnlyList<int> ChildrenOf(int parent)
+    {
+        var result = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => Path.GetFileName(d).All(char.IsAsciiDigit)))
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (int.Parse(fields[1], CultureInfo.InvariantCulture) == parent)
+                {
+                    result.Add(int.Parse(Path.GetFileName(dir), CultureInfo.InvariantCulture));
+                }
+            }
+            catch (IOException)
+            {
+                // not a process, or it went away while we looked
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>Host pids of every process in the PID namespace with this inode.</summary>
     public static IReadOnlyList<int> ProcessesInPidNamespace(ulong inode)
     {
