@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Berth.Images.Layers;
+using Berth.Linux;
 
 namespace Berth.Images;
 
@@ -136,7 +136,7 @@ public static class ImageUser
         return null;
     }
 
-    private static (string Path, FileStatus Status)? Lookup(string[] layers, string[] parts)
+    private static (string Path, FileNode Status)? Lookup(string[] layers, string[] parts)
     {
         foreach (var layer in layers)
         {
@@ -146,7 +146,7 @@ public static class ImageUser
             for (var i = 0; i < parts.Length; i++)
             {
                 current = Path.Combine(current, parts[i]);
-                var status = FileCalls.LStat(current);
+                var status = FileNodes.LStat(current);
                 if (status.IsWhiteout)
                 {
                     return null;
@@ -170,7 +170,7 @@ public static class ImageUser
                     break;
                 }
 
-                if (FileCalls.LGetXattr(current, FileCalls.OverlayOpaque) is [(byte)'y'])
+                if (FileNodes.LGetXattr(current, FileNodes.OverlayOpaque) is [(byte)'y'])
                 {
                     hidesLower = true;
                 }

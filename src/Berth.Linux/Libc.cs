@@ -14,7 +14,10 @@ internal static partial class Libc
     public const int ENXIO = 6;
     public const int EWOULDBLOCK = 11;
     public const int EBUSY = 16;
+    public const int ENOTDIR = 20;
     public const int EINVAL = 22;
+    public const int ENODATA = 61;
+    public const int EOPNOTSUPP = 95;
 
     public const int O_RDONLY = 0;
     public const int O_WRONLY = 1;
@@ -62,6 +65,7 @@ internal static partial class Libc
     public static partial int Open(string path, int flags, uint mode);
 
     public const int AT_FDCWD = -100;
+    public const int AT_SYMLINK_NOFOLLOW = 0x100;
 
     /// <summary>STATX_BASIC_STATS: type, mode, ids, size, blocks, times and device numbers.</summary>
     public const uint STATX_BASIC_STATS = 0x7ff;
@@ -72,6 +76,29 @@ internal static partial class Libc
     /// <summary>statx(2): its struct has one layout on every architecture, unlike struct stat.</summary>
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Statx(int dirFd, string path, int flags, uint mask, [Out] byte[] buffer);
+
+    [LibraryImport("libc", EntryPoint = "lchown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int LChown(string path, uint uid, uint gid);
+
+    [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Link(string existing, string path);
+
+    [LibraryImport("libc", EntryPoint = "lsetxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int LSetXattr(string path, string name, [In] byte[] value, nuint size, int flags);
+
+    [LibraryImport("libc", EntryPoint = "lgetxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint LGetXattr(string path, string name, [Out] byte[] value, nuint size);
+
+    /// <summary>struct timespec on 64-bit Linux, for <see cref="Utimensat"/>.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Timespec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [LibraryImport("libc", EntryPoint = "utimensat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Utimensat(int dirFd, string path, [In] Timespec[] times, int flags);
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);

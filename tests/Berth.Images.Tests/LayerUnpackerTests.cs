@@ -100,10 +100,10 @@ public sealed class LayerUnpackerTests : IDisposable
         Assert.Equal("/etc/os-release", new FileInfo(Path.Combine(root, "etc/os")).LinkTarget);
         Assert.Equal("fifo", await Host.StatAsync("%F", Path.Combine(root, "run/pipe")));
         Assert.Equal("character special file 1:3", await Host.StatAsync("%F %Hr:%Lr", Path.Combine(root, "dev/null")));
-        Assert.Equal("berth"u8.ToArray(), FileCalls.LGetXattr(Path.Combine(root, "xattr"), "user.origin"));
+        Assert.Equal("berth"u8.ToArray(), FileNodes.LGetXattr(Path.Combine(root, "xattr"), "user.origin"));
         Assert.Equal("2024-05-06 07:08:09", (await Host.StatAsync("%y", Path.Combine(root, "bin"))).Split('.')[0]);
-        Assert.True(FileCalls.LStat(Path.Combine(root, "gone")).IsWhiteout);
-        Assert.Equal("y"u8.ToArray(), FileCalls.LGetXattr(Path.Combine(root, "cache"), FileCalls.OverlayOpaque));
+        Assert.True(FileNodes.LStat(Path.Combine(root, "gone")).IsWhiteout);
+        Assert.Equal("y"u8.ToArray(), FileNodes.LGetXattr(Path.Combine(root, "cache"), FileNodes.OverlayOpaque));
         Assert.Equal("new", File.ReadAllText(Path.Combine(root, "cache/fresh")));
     }
 

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Berth.Linux;
 
 namespace Berth.Images.Content;
@@ -99,21 +100,8 @@ internal sealed class ContentStore(string root)
         var temp = Path.Combine(IngestDir, $".tmp-{Guid.NewGuid():N}");
         try
         {
-            using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-            long size = 0;
-            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
-            {
-                var buffer = new byte[1 << 16];
-                int read;
-                while ((read = await source.ReadAsync(buffer, ct)) > 0)
-                {
-                    hash.AppendData(buffer, 0, read);
-                    await file.WriteAsync(buffer.AsMemory(0, read), ct);
-                    size += read;
-                }
-
-                file.Flush(flushToDisk: true);
-            }
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var size = await WriteHashingAsync(source, temp, hash, ct);
 
             var digest = Digest.FromSha256(hash.GetHashAndReset());
             claim(digest);
@@ -126,6 +114,24 @@ internal sealed class ContentStore(string root)
         }
     }
 
+    /// <summary>Copies <paramref name="source"/> to a new file, durably, hashing what it writes; returns the bytes written.</summary>
+    private static async Task<long> WriteHashingAsync(Stream source, string path, IncrementalHash hash, CancellationToken ct)
+    {
+        long written = 0;
+        await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+        var buffer = new byte[1 << 16];
+        int read;
+        while ((read = await source.ReadAsync(buffer, ct)) > 0)
+        {
+            hash.AppendData(buffer, 0, read);
+            await file.WriteAsync(buffer.AsMemory(0, read), ct);
+            written += read;
+        }
+
+        file.Flush(flushToDisk: true);
+        return written;
+    }
+
     /// <summary>
     /// Moves a file this store may consume (it is on the store's file system) in as a blob,
     /// hashing it first: no second copy of a large layer.
@@ -134,7 +140,7 @@ internal sealed class ContentStore(string root)
     /// protect it from collection in time.</param>
     public async Task<(Digest Digest, long Size)> AdoptAsync(string file, Action<Digest> claim, CancellationToken ct)
     {
-        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long size;
         await using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true))
         {
@@ -169,20 +175,7 @@ internal sealed class ContentStore(string root)
         try
         {
             using var hash = expected.NewHash();
-            long written = 0;
-            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
-            {
-                var buffer = new byte[1 << 16];
-                int read;
-                while ((read = await source.ReadAsync(buffer, ct)) > 0)
-                {
-                    hash.AppendData(buffer, 0, read);
-                    await file.WriteAsync(buffer.AsMemory(0, read), ct);
-                    written += read;
-                }
-
-                file.Flush(flushToDisk: true);
-            }
+            var written = await WriteHashingAsync(source, temp, hash, ct);
 
             var actual = expected.Finish(hash);
             if (size >= 0 && written != size)
@@ -259,7 +252,7 @@ internal sealed class BlobWriter : IAsyncDisposable
     private readonly ContentStore _store;
     private readonly Digest _expected;
     private readonly FileStream _file;
-    private readonly System.Security.Cryptography.IncrementalHash _hash;
+    private readonly IncrementalHash _hash;
 
     private BlobWriter(ContentStore store, Digest expected, FileStream file)
     {

@@ -98,7 +98,7 @@ internal sealed class LayerStore(string root, ContentStore content)
     public string? MoveToTrash(Digest diffId, string trashDir)
     {
         var link = LinkPath(diffId);
-        if (FileCalls.LStat(link).Type == UnixFileType.Symlink)
+        if (FileNodes.LStat(link).Type == UnixFileType.Symlink)
         {
             File.Delete(link);
         }

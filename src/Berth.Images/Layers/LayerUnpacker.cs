@@ -178,14 +178,14 @@ internal static class LayerUnpacker
         for (var i = 0; i < parts.Length - 1; i++)
         {
             current = Path.Combine(current, parts[i]);
-            switch (FileCalls.LStat(current).Type)
+            switch (FileNodes.LStat(current).Type)
             {
                 case UnixFileType.Directory:
                     break;
                 case UnixFileType.Missing:
                     Directory.CreateDirectory(current, ImplicitDirectoryMode);
                     break;
-                case UnixFileType.CharacterDevice when FileCalls.LStat(current).IsWhiteout:
+                case UnixFileType.CharacterDevice when FileNodes.LStat(current).IsWhiteout:
                     ReplaceWhiteoutWithDirectory(current);
                     break;
                 case UnixFileType.Symlink:
@@ -201,7 +201,7 @@ internal static class LayerUnpacker
     /// <summary>Removes whatever an earlier entry left at the path, without following it.</summary>
     private static void Replace(string path)
     {
-        switch (FileCalls.LStat(path).Type)
+        switch (FileNodes.LStat(path).Type)
         {
             case UnixFileType.Missing:
                 return;
@@ -216,7 +216,7 @@ internal static class LayerUnpacker
 
     private static void MakeDirectory(string path)
     {
-        var status = FileCalls.LStat(path);
+        var status = FileNodes.LStat(path);
         var type = status.Type;
         if (type == UnixFileType.Directory)
         {
@@ -245,7 +245,7 @@ internal static class LayerUnpacker
     {
         File.Delete(path);
         Directory.CreateDirectory(path, ImplicitDirectoryMode);
-        FileCalls.LSetXattr(path, FileCalls.OverlayOpaque, "y"u8.ToArray());
+        FileNodes.LSetXattr(path, FileNodes.OverlayOpaque, "y"u8.ToArray());
     }
 
     private static async Task<long> WriteFileAsync(string path, TarEntry entry, CancellationToken ct)
@@ -297,14 +297,14 @@ internal static class LayerUnpacker
         for (var i = 0; i < target.Length - 1; i++)
         {
             current = Path.Combine(current, target[i]);
-            if (FileCalls.LStat(current).Type != UnixFileType.Directory)
+            if (FileNodes.LStat(current).Type != UnixFileType.Directory)
             {
                 throw new LayerRejectedException(entry.Name, $"is a hard link to \"{entry.LinkName}\" through \"{string.Join('/', target[..(i + 1)])}\", which is not a directory of this layer");
             }
         }
 
         var targetPath = Path.Combine(current, target[^1]);
-        var status = FileCalls.LStat(targetPath);
+        var status = FileNodes.LStat(targetPath);
         if (status.Type is UnixFileType.Missing or UnixFileType.Directory)
         {
             throw new LayerRejectedException(entry.Name, $"is a hard link to \"{entry.LinkName}\", which is not a file earlier in this layer");
@@ -316,7 +316,7 @@ internal static class LayerUnpacker
         }
 
         Replace(path);
-        FileCalls.Link(targetPath, path);
+        FileNodes.Link(targetPath, path);
     }
 
     private static async Task MakeNodeAsync(string path, TarEntry entry, CancellationToken ct)
@@ -344,9 +344,9 @@ internal static class LayerUnpacker
         var name = parts[^1];
         if (name == OpaqueWhiteout)
         {
-            if (!FileCalls.LSetXattr(directory, FileCalls.OverlayOpaque, "y"u8.ToArray()))
+            if (!FileNodes.LSetXattr(directory, FileNodes.OverlayOpaque, "y"u8.ToArray()))
             {
-                throw new LayerRejectedException(entryName, $"is an opaque whiteout, but {directory} cannot carry the {FileCalls.OverlayOpaque} attribute");
+                throw new LayerRejectedException(entryName, $"is an opaque whiteout, but {directory} cannot carry the {FileNodes.OverlayOpaque} attribute");
             }
 
             return;
@@ -365,7 +365,7 @@ internal static class LayerUnpacker
         }
 
         var path = Path.Combine(directory, hidden);
-        if (FileCalls.LStat(path).Type != UnixFileType.Missing)
+        if (FileNodes.LStat(path).Type != UnixFileType.Missing)
         {
             return;
         }
@@ -377,7 +377,7 @@ internal static class LayerUnpacker
     {
         if (owners)
         {
-            FileCalls.LChown(path, entry.Uid, entry.Gid);
+            FileNodes.LChown(path, entry.Uid, entry.Gid);
         }
 
         if (entry is not PaxTarEntry pax)
@@ -414,9 +414,9 @@ internal static class LayerUnpacker
                 continue;
             }
 
-            FileCalls.LSetXattr(path, attribute, bytes);
+            FileNodes.LSetXattr(path, attribute, bytes);
         }
     }
 
-    private static void SetTime(string path, TarEntry entry) => FileCalls.SetTimes(path, entry.ModificationTime, entry.ModificationTime);
+    private static void SetTime(string path, TarEntry entry) => FileNodes.SetTimes(path, entry.ModificationTime, entry.ModificationTime);
 }
