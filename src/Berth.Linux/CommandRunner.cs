@@ -30,6 +30,7 @@ public static class CommandRunner
     /// for none. A program that overruns it is killed with its descendants.</param>
     /// <param name="check">Throw <see cref="CommandException"/> on a non-zero exit; otherwise the
     /// caller reads <see cref="CommandResult.ExitCode"/>.</param>
+    /// <param name="environment">Variables set for the program on top of this process's own.</param>
     /// <exception cref="CommandException">The program could not start (exit code 127), timed out
     /// (exit code -1) or, with <paramref name="check"/>, exited non-zero.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled; the
@@ -40,7 +41,8 @@ public static class CommandRunner
         CancellationToken ct,
         string? stdin = null,
         TimeSpan? timeout = null,
-        bool check = true)
+        bool check = true,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -56,6 +58,10 @@ public static class CommandRunner
 
         // C messages, so stderr that callers match on or show reads the same on every host.
         start.Environment["LC_ALL"] = "C";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
 
         var command = Quote(program, start.ArgumentList);
         using var process = new Process { StartInfo = start };

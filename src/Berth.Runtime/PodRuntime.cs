@@ -8,6 +8,7 @@ using Berth.Linux.Cgroups;
 using Berth.Oci;
 using Berth.Oci.Spec;
 using Berth.Runtime.Model;
+using Berth.Runtime.Network;
 using Berth.Runtime.Specs;
 using Berth.Runtime.Store;
 using Microsoft.Extensions.Logging;
@@ -40,7 +41,9 @@ public sealed class PodRuntime
     private readonly ulong hardNofile;
     private readonly IReadOnlyList<string> boundingCapabilities;
     private readonly ContainerEvents events = new();
+    private readonly CniNetwork network;
     private int oomClampLogged;
+    private int noNetworkLogged;
 
     public PodRuntime(RuntimeOptions options, IOciRuntime oci, Conmon conmon, IImageStore images, ICgroupDriver cgroups, ILogger<PodRuntime> logger)
     {
@@ -54,6 +57,7 @@ public sealed class PodRuntime
         containerStore = new RecordStore<ContainerRecord>(options.ContainersDir);
         hardNofile = HardNofileLimit();
         boundingCapabilities = SpecDefaults.BoundingCapabilities();
+        network = new CniNetwork(options.CniConfDir, options.CniBinDirs);
         foreach (var s in sandboxStore.LoadAll())
         {
             sandboxes[s.Id] = s;
@@ -70,6 +74,9 @@ public sealed class PodRuntime
     /// <summary>Container lifecycle changes as this runtime makes or notices them.</summary>
     public ContainerEvents Events => events;
 
+    /// <summary>Pod networking: its configuration and whether it is ready (CRI NetworkReady).</summary>
+    public CniNetwork Network => network;
+
     /// <summary>The node's cgroup version (1 or 2).</summary>
     public int CgroupVersion => cgroups.Version;
 
@@ -82,6 +89,7 @@ public sealed class PodRuntime
         var rootfs = Path.Combine(bundle, "rootfs");
         var filesDir = Path.Combine(options.SandboxesDir, id);
         var monitor = MonitorFor(id, Path.Combine(bundle, "monitor", "infra.log"));
+        SandboxNetwork? attached = null;
         try
         {
             Directory.CreateDirectory(rootfs);
@@ -90,6 +98,7 @@ public sealed class PodRuntime
             await WriteSpecAsync(bundle, spec, ct);
             var created = await conmon.CreateAsync(id, bundle, monitor, ct);
             await oci.StartAsync(id, ct);
+            attached = await AttachNetworkAsync(id, created.Pid, config, ct);
             var record = new SandboxRecord
             {
                 Id = id,
@@ -99,16 +108,67 @@ public sealed class PodRuntime
                 InfraStartTime = ProcessTable.StartTimeOf(created.Pid) ?? 0,
                 CreatedAt = DateTimeOffset.UtcNow,
                 NamespaceInodes = NamespaceInodes.Read(created.Pid),
+                Network = attached,
+                Ips = attached?.Ips ?? [],
             };
             await sandboxStore.SaveAsync(id, record, ct);
             sandboxes[id] = record;
-            logger.LogInformation("Sandbox {SandboxId} of pod {Namespace}/{Pod} running, infra pid {Pid}", id, config.Namespace, config.Name, created.Pid);
+            logger.LogInformation("Sandbox {SandboxId} of pod {Namespace}/{Pod} running, infra pid {Pid}{Ip}", id, config.Namespace, config.Name, created.Pid, record.Ips.Count > 0 ? $", ip {record.Ips[0]}" : "");
             return record;
         }
         catch
         {
+            if (attached is not null)
+            {
+                await TryAsync(() => network.DelAsync(attached, NetworkRequestOf(id, attached.NetnsPath, config), CancellationToken.None), $"tear down the network of {id}");
+            }
+
+            UnpinNetns(id);
             await CleanupSandboxAsync(id, bundle, filesDir);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The pod network for a sandbox with its own network namespace: the namespace is pinned by a
+    /// bind mount (so teardown never depends on the infra pid, which could be reused) and handed
+    /// to the CNI plugins. Without a CNI configuration the pod keeps its loopback only.
+    /// </summary>
+    private async Task<SandboxNetwork?> AttachNetworkAsync(string id, int infraPid, SandboxConfig config, CancellationToken ct)
+    {
+        if (config.Network != NamespaceMode.Pod)
+        {
+            return null;
+        }
+
+        var (cni, problem) = network.Current();
+        if (cni is null)
+        {
+            if (Interlocked.Exchange(ref noNetworkLogged, 1) == 0)
+            {
+                logger.LogWarning("Pods get a loopback interface only: {Problem}", problem);
+            }
+
+            return null;
+        }
+
+        Directory.CreateDirectory(options.NetnsDir);
+        var pin = Path.Combine(options.NetnsDir, id);
+        File.WriteAllBytes(pin, []);
+        Mounts.BindMount($"/proc/{infraPid.ToString(CultureInfo.InvariantCulture)}/ns/net", pin, readOnly: false);
+        return await network.AddAsync(cni, NetworkRequestOf(id, pin, config), ct);
+    }
+
+    private static NetworkRequest NetworkRequestOf(string id, string netns, SandboxConfig config) =>
+        new(id, netns, config.Name, config.Namespace, config.Uid, config.PortMappings);
+
+    private void UnpinNetns(string id)
+    {
+        var pin = Path.Combine(options.NetnsDir, id);
+        if (File.Exists(pin))
+        {
+            Mounts.Unmount(pin);
+            File.Delete(pin);
         }
     }
 
@@ -124,6 +184,16 @@ public sealed class PodRuntime
         foreach (var container in containers.Values.Where(c => c.SandboxId == sandbox.Id).ToList())
         {
             await StopContainerAsync(container.Id, TimeSpan.Zero, ct);
+        }
+
+        // The network goes before the infra process, as the kubelet's runtimes do it. A failed
+        // DEL fails the stop, so the kubelet retries it rather than leaking an address.
+        if (sandbox.Network is { } attached)
+        {
+            await network.DelAsync(attached, NetworkRequestOf(sandbox.Id, attached.NetnsPath, sandbox.Config), ct);
+            UnpinNetns(sandbox.Id);
+            sandbox = sandbox with { Network = null };
+            await SaveSandboxAsync(sandbox, ct);
         }
 
         await oci.KillAsync(sandbox.Id, SigKill, all: true, ct);
@@ -568,6 +638,23 @@ public sealed class PodRuntime
             await CleanupContainerAsync(id);
             TryDelete(Path.Combine(options.SandboxesDir, id));
         }
+
+        // A pinned network namespace no record names was left by a create that died before its
+        // record was written: DEL with today's configuration releases what ADD may have taken.
+        foreach (var pin in Directory.Exists(options.NetnsDir) ? Directory.EnumerateFiles(options.NetnsDir) : [])
+        {
+            if (!known.Contains(Path.GetFileName(pin)))
+            {
+                var id = Path.GetFileName(pin);
+                logger.LogWarning("Removing the pinned network namespace {Pin}: no sandbox record names it", pin);
+                if (network.Current().Config is { } cni)
+                {
+                    await TryAsync(() => network.DelAsync(cni, new NetworkRequest(id, pin, "", "", "", []), ct), $"tear down the network of {id}");
+                }
+
+                UnpinNetns(id);
+            }
+        }
     }
 
     /// <summary>Containers of a sandbox, for reconciliation by the pod layer.</summary>
@@ -751,7 +838,7 @@ public sealed class PodRuntime
         {
             await action();
         }
-        catch (Exception e) when (e is CommandException or IOException)
+        catch (Exception e) when (e is CommandException or IOException or CniException)
         {
             logger.LogWarning("cleanup: {What} failed: {Error}", what, e.Message);
         }

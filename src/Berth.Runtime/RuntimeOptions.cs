@@ -27,6 +27,13 @@ public sealed record RuntimeOptions
     /// <summary>kubelet's podPidsLimit; null means unlimited.</summary>
     public long? PodPidsLimit { get; init; }
 
+    /// <summary>Where the CNI network configuration lists are; the first in name order is used.
+    /// None there: pods get only their loopback interface.</summary>
+    public string CniConfDir { get; init; } = "/etc/cni/net.d";
+
+    /// <summary>Where CNI plugin binaries are looked up (CNI_PATH): the upstream default and Debian's.</summary>
+    public IReadOnlyList<string> CniBinDirs { get; init; } = ["/opt/cni/bin", "/usr/lib/cni"];
+
     public string SandboxesDir => Path.Combine(Root, "sandboxes");
 
     public string ContainersDir => Path.Combine(Root, "containers");
@@ -42,4 +49,7 @@ public sealed record RuntimeOptions
     public string BundlesDir => Path.Combine(RunRoot, "bundles");
 
     public string SocketsDir => Path.Combine(RunRoot, "attach");
+
+    /// <summary>Pinned network namespaces of sandboxes (bind mounts of nsfs files), named by sandbox id.</summary>
+    public string NetnsDir => Path.Combine(RunRoot, "netns");
 }

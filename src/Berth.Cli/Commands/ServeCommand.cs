@@ -18,6 +18,8 @@ public static class ServeCommand
         var logRoot = new Option<string>("--log-root") { Description = "Root of pod log directories", DefaultValueFactory = _ => defaults.LogRoot };
         var pidsLimit = new Option<long?>("--pod-pids-limit") { Description = "pids.max of every pod cgroup (default: unlimited)" };
         var infra = new Option<string>("--infra-binary") { Description = "Static infra (pause) binary run as PID 1 of each sandbox", DefaultValueFactory = _ => defaults.InfraBinary };
+        var cniConf = new Option<string>("--cni-conf-dir") { Description = "CNI network configurations; the first list in name order gives pods their network (none: loopback only)", DefaultValueFactory = _ => defaults.CniConfDir };
+        var cniBin = new Option<string[]>("--cni-bin-dir") { Description = "Where CNI plugin binaries are (repeatable)", DefaultValueFactory = _ => [.. defaults.CniBinDirs] };
         var lifecycle = new LifecycleOptions();
         var backoffBase = new Option<double>("--backoff-base") { Description = "CrashLoopBackOff's first delay in seconds", DefaultValueFactory = _ => lifecycle.BackoffBase.TotalSeconds };
         var backoffMax = new Option<double>("--backoff-max") { Description = "CrashLoopBackOff's longest delay in seconds", DefaultValueFactory = _ => lifecycle.BackoffMax.TotalSeconds };
@@ -30,7 +32,7 @@ public static class ServeCommand
         var gcLow = new Option<int>("--image-gc-low-threshold") { Description = "Disk usage percent where image garbage collection stops", DefaultValueFactory = _ => 80 };
         var command = new Command("serve", "Run the node agent: pods via runc, conmon and an infra process, an API on a unix socket")
         {
-            root, runRoot, cgroupRoot, logRoot, pidsLimit, infra, backoffBase, backoffMax, syncInterval, manifests, mirrors, insecure, authFile, gcHigh, gcLow,
+            root, runRoot, cgroupRoot, logRoot, pidsLimit, infra, cniConf, cniBin, backoffBase, backoffMax, syncInterval, manifests, mirrors, insecure, authFile, gcHigh, gcLow,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -42,6 +44,8 @@ public static class ServeCommand
                 LogRoot = Path.GetFullPath(parse.GetValue(logRoot)!),
                 PodPidsLimit = parse.GetValue(pidsLimit),
                 InfraBinary = parse.GetValue(infra)!,
+                CniConfDir = Path.GetFullPath(parse.GetValue(cniConf)!),
+                CniBinDirs = [.. parse.GetValue(cniBin)!.Select(Path.GetFullPath)],
             };
             if (runtime.PodPidsLimit is <= 0 and not -1)
             {

@@ -85,6 +85,19 @@ internal static class SandboxRequests
             }
         }
 
+        var ports = new List<Berth.Runtime.Network.PortMapping>();
+        for (var i = 0; i < config.PortMappings.Count; i++)
+        {
+            var m = config.PortMappings[i];
+            if (m.ContainerPort is < 0 or > 65535 || m.HostPort is < 0 or > 65535)
+            {
+                problems.Add($"config.port_mappings[{i}]: ports must be within 0-65535 (container_port {m.ContainerPort}, host_port {m.HostPort})");
+                continue;
+            }
+
+            ports.Add(new(m.ContainerPort, m.HostPort, m.Protocol.ToString().ToLowerInvariant(), m.HostIp));
+        }
+
         CriErrors.ThrowIfAny(problems);
         var dns = config.DnsConfig;
         return new SandboxConfig
@@ -108,6 +121,7 @@ internal static class SandboxRequests
             Dns = dns is not null && (dns.Servers.Count > 0 || dns.Searches.Count > 0 || dns.Options.Count > 0)
                 ? new SandboxDns([.. dns.Servers], [.. dns.Searches], [.. dns.Options])
                 : null,
+            PortMappings = ports,
             RuntimeHandler = request.RuntimeHandler,
             Origin = SandboxOrigin.Cri,
         };

@@ -15,15 +15,7 @@ public sealed partial class CriRuntimeService
                 {
                     new V1.RuntimeCondition { Type = "RuntimeReady", Status = true },
 
-                    // Honest about the missing piece: pods get loopback only. The kubelet then
-                    // admits only host-network pods, which is what works.
-                    new V1.RuntimeCondition
-                    {
-                        Type = "NetworkReady",
-                        Status = false,
-                        Reason = "NetworkPluginNotReady",
-                        Message = "Berth has no pod network yet: pods get a loopback interface only; use hostNetwork",
-                    },
+                    NetworkCondition(),
                 },
             },
             Features = new V1.RuntimeFeatures { SupplementalGroupsPolicy = true },
@@ -51,9 +43,22 @@ public sealed partial class CriRuntimeService
                 options.RuncBinary,
                 options.ConmonBinary,
                 options.InfraBinary,
+                options.CniConfDir,
+                options.CniBinDirs,
+                CniNetwork = runtime.Network.Current().Config?.Name,
             }, VerboseJson);
         }
 
         return Task.FromResult(response);
+    }
+
+    /// <summary>Ready when the CNI configuration directory has a valid list whose plugins are
+    /// all installed; otherwise pods get a loopback interface only, and the message says why.</summary>
+    private V1.RuntimeCondition NetworkCondition()
+    {
+        var (config, problem) = runtime.Network.Current();
+        return config is not null
+            ? new V1.RuntimeCondition { Type = "NetworkReady", Status = true }
+            : new V1.RuntimeCondition { Type = "NetworkReady", Status = false, Reason = "NetworkPluginNotReady", Message = $"pods get a loopback interface only: {problem}" };
     }
 }

@@ -53,8 +53,12 @@ internal static class Statuses
             State = State(sandbox.State),
             CreatedAt = CriTime.Nanoseconds(sandbox.CreatedAt),
 
-            // No pod network yet: the pod has loopback only, so there is no IP to report.
-            Network = new V1.PodSandboxNetworkStatus(),
+            // Empty for host network and for a pod with loopback only (no CNI configuration).
+            Network = new V1.PodSandboxNetworkStatus
+            {
+                Ip = sandbox.Ips.FirstOrDefault() ?? "",
+                AdditionalIps = { sandbox.Ips.Skip(1).Select(ip => new V1.PodIP { Ip = ip }) },
+            },
             Linux = new V1.LinuxPodSandboxStatus
             {
                 Namespaces = new V1.Namespace

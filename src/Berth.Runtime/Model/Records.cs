@@ -41,6 +41,14 @@ public sealed record SandboxRecord
 
     /// <summary>Namespace inodes pinned at creation, to tell a live infra from a reused pid.</summary>
     public IReadOnlyDictionary<string, ulong> NamespaceInodes { get; init; } = new Dictionary<string, ulong>();
+
+    /// <summary>The pod network CNI set up; null for host network, without a CNI configuration,
+    /// and once torn down.</summary>
+    public Network.SandboxNetwork? Network { get; init; }
+
+    /// <summary>The pod's addresses (IPv4 first), kept after the network is torn down, as the
+    /// kubelet still reads them from a stopped sandbox.</summary>
+    public IReadOnlyList<string> Ips { get; init; } = [];
 }
 
 /// <summary>A container as stored on disk.</summary>

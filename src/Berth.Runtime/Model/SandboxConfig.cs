@@ -52,6 +52,10 @@ public sealed record SandboxConfig
     /// that do not set their own follow it. Null: unset, the runtime's default applies.</summary>
     public NamespaceMode? Cgroup { get; init; }
 
+    /// <summary>Host ports to forward to the pod (hostPort &gt; 0), through a CNI plugin with the
+    /// portMappings capability.</summary>
+    public IReadOnlyList<Network.PortMapping> PortMappings { get; init; } = [];
+
     /// <summary>The runtime handler the sandbox was asked for ("" = the default).</summary>
     public string RuntimeHandler { get; init; } = "";
 
