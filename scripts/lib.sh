@@ -5,7 +5,7 @@ BERTH_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # Debian packages Berth runs with: OCI runtime, container monitor, infra process, test images.
-BERTH_PACKAGES=(runc conmon catatonit busybox iproute2 util-linux docker-registry skopeo umoci apache2-utils openssl)
+BERTH_PACKAGES=(runc conmon catatonit busybox iproute2 util-linux containernetworking-plugins iptables docker-registry skopeo umoci apache2-utils openssl)
 
 log() { printf '==> %s\n' "$*" >&2; }
 

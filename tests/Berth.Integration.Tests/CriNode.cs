@@ -14,7 +14,7 @@ namespace Berth.Integration.Tests;
 /// from the proto the agent serves) over the agent's unix socket, with busybox imported. Pods
 /// go under the agent's own cgroup root, so cleanup finds everything.
 /// </summary>
-public sealed class CriNode : IAsyncLifetime
+public class CriNode : IAsyncLifetime
 {
     private GrpcChannel channel = null!;
 
@@ -24,9 +24,12 @@ public sealed class CriNode : IAsyncLifetime
 
     public ImageService.ImageServiceClient Images { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    /// <summary>Extra `berth serve` flags of this node.</summary>
+    protected virtual string[] AgentArgs => [];
+
+    public virtual async Task InitializeAsync()
     {
-        Agent = await Agent.StartAsync("cri");
+        Agent = await Agent.StartAsync("cri", AgentArgs);
         await TestNode.ImportBusyboxAsync(Agent);
         Connect();
     }
@@ -40,7 +43,7 @@ public sealed class CriNode : IAsyncLifetime
         Images = new ImageService.ImageServiceClient(channel);
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (Agent is null)
         {

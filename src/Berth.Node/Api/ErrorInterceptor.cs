@@ -10,6 +10,7 @@ namespace Berth.Node.Api;
 /// <summary>
 /// Maps Berth's exceptions to gRPC status codes in one place: bad input → InvalidArgument (every
 /// validation error on its own line), unknown things → NotFound, wrong state → FailedPrecondition,
+/// a failed network plugin → Unavailable,
 /// failed tools → Internal with the command, exit code and stderr. Never a stack trace to a client.
 /// </summary>
 public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interceptor
@@ -53,6 +54,10 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
                 return new Status(StatusCode.FailedPrecondition, e.Message);
             case ArgumentException or FormatException:
                 return new Status(StatusCode.InvalidArgument, e.Message);
+            case Runtime.Network.CniException:
+                // The node's network plugin failed; the kubelet retries the sandbox.
+                logger.LogWarning("{Method}: {Error}", method, e.Message);
+                return new Status(StatusCode.Unavailable, e.Message);
             default:
                 logger.LogError(e, "{Method} failed", method);
                 return new Status(StatusCode.Internal, e is CommandException ? e.Message : $"{e.GetType().Name}: {e.Message}");
