@@ -157,3 +157,58 @@ public class CriNetworkTests(CniNode node)
     private static async Task<ulong> NsfsInodeAsync(string path) =>
         ulong.Parse((await Shell.HostAsync("stat", "-L", "-c", "%i", path)).Trim(), CultureInfo.InvariantCulture);
 }
+
+/// <summary>The standalone front door shares the network: `berth play` pods get addresses and host ports too.</summary>
+[Collection("cni")]
+public class PlayNetworkTests(CniNode node)
+{
+    [Fact]
+    public async Task A_played_pod_gets_an_address_and_its_host_port_and_down_gives_them_back()
+    {
+        int hostPort;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            hostPort = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        var yaml = $$"""
+            apiVersion: v1
+            kind: Pod
+            metadata: { name: played-web, namespace: default }
+            spec:
+              containers:
+              - name: web
+                image: busybox
+                command: [sh, -c, "mkdir -p /www && echo played > /www/index.html && exec httpd -f -p 8080 -h /www"]
+                ports: [{ containerPort: 8080, hostPort: {{hostPort}} }]
+            """;
+        await using (await node.Agent.PlayAsync("played-web", yaml))
+        {
+            var pods = JsonNode.Parse((await node.Agent.BerthAsync("ps", "-o", "json")).Stdout)!.AsArray();
+            var ip = (string)pods.Single(p => (string)p!["name"]! == "played-web")!["podIps"]![0]!;
+            Assert.StartsWith(node.SubnetPrefix, ip, StringComparison.Ordinal);
+
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
+            Assert.Equal("played\n", await Eventually.UntilAsync(
+                async () =>
+                {
+                    try
+                    {
+                        return await http.GetStringAsync($"http://127.0.0.1:{hostPort}/");
+                    }
+                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                    {
+                        return "";
+                    }
+                },
+                body => body.Length > 0,
+                TimeSpan.FromSeconds(20),
+                "the host port answering"));
+            Assert.Contains(ip, node.ReservedIps());
+        }
+
+        Assert.Empty(node.ReservedIps());
+        Assert.Empty(node.BridgePorts());
+    }
+}

@@ -29,7 +29,7 @@ public static class PodCommands
             var failed = false;
             foreach (var pod in response.Pods)
             {
-                Console.WriteLine($"pod {pod.Namespace}/{pod.Name} {pod.Phase} ({pod.QosClass}, uid {pod.Uid})");
+                Console.WriteLine($"pod {pod.Namespace}/{pod.Name} {pod.Phase} ({pod.QosClass}, uid {pod.Uid}{(pod.PodIps.Count > 0 ? $", ip {string.Join(' ', pod.PodIps)}" : "")})");
                 foreach (var c in pod.Containers)
                 {
                     Console.WriteLine($"  {(c.Init ? "init " : "")}{c.Name}: {ContainerState(c)}");

@@ -158,6 +158,7 @@ public static partial class PodValidator
             }
 
             ValidateResources(container.Resources, $"{path}.resources", add);
+            ValidatePorts(container.Ports, $"{path}.ports", add);
 
             for (var m = 0; m < (container.VolumeMounts?.Count ?? 0); m++)
             {
@@ -177,6 +178,31 @@ public static partial class PodValidator
                 {
                     add($"{path}.volumeMounts[{m}].mountPath", $"Invalid value: \"{mount.MountPath}\": must be an absolute path");
                 }
+            }
+        }
+    }
+
+    /// <summary>The API server's rules for container ports: a containerPort in 1-65535, a hostPort
+    /// in 1-65535 when set, a known protocol.</summary>
+    private static void ValidatePorts(IList<V1ContainerPort>? ports, string listPath, Action<string, string> add)
+    {
+        for (var i = 0; i < (ports?.Count ?? 0); i++)
+        {
+            var port = ports![i];
+            var path = $"{listPath}[{i}]";
+            if (port.ContainerPort is < 1 or > 65535)
+            {
+                add($"{path}.containerPort", $"Invalid value: {port.ContainerPort}: must be between 1 and 65535, inclusive");
+            }
+
+            if (port.HostPort is { } host && host is < 1 or > 65535)
+            {
+                add($"{path}.hostPort", $"Invalid value: {host}: must be between 1 and 65535, inclusive");
+            }
+
+            if (port.Protocol is { } protocol && protocol is not ("TCP" or "UDP" or "SCTP"))
+            {
+                add($"{path}.protocol", Unsupported(protocol, ["TCP", "UDP", "SCTP"]));
             }
         }
     }

@@ -127,6 +127,7 @@ public sealed partial class AgentService(PodController pods, PodRuntime runtime,
             Message = status.Pod.Message ?? "",
             CreatedUnixMs = status.Pod.CreatedAt.ToUnixTimeMilliseconds(),
             QosClass = status.Pod.Plan.QosClass.ToString(),
+            PodIps = { status.Sandbox?.Ips ?? [] },
         };
         summary.Containers.AddRange(status.Containers.Select(c => new ContainerSummary
         {

@@ -21,7 +21,16 @@ public static class ContainerConfigs
         Pid = plan.Namespaces.Pid,
         Labels = new Dictionary<string, string>(pod.Metadata.Labels ?? new Dictionary<string, string>()),
         Annotations = new Dictionary<string, string>(pod.Metadata.Annotations ?? new Dictionary<string, string>()),
+        PortMappings = PortMappings(pod),
     };
+
+    /// <summary>The containers' ports that ask for a host port (the kubelet passes every port; only
+    /// these have anything to forward).</summary>
+    public static IReadOnlyList<Network.PortMapping> PortMappings(V1Pod pod) =>
+        [.. (pod.Spec.Containers ?? [])
+            .SelectMany(c => c.Ports ?? [])
+            .Where(p => p.HostPort is > 0)
+            .Select(p => new Network.PortMapping(p.ContainerPort, p.HostPort!.Value, (p.Protocol ?? "TCP").ToLowerInvariant(), p.HostIP ?? ""))];
 
     /// <summary>kubelet's layout: /var/log/pods/&lt;namespace&gt;_&lt;name&gt;_&lt;uid&gt;.</summary>
     public static string LogDirectory(string logRoot, PodPlan plan) => Path.Combine(logRoot, $"{plan.Namespace}_{plan.Name}_{plan.Uid}");

@@ -157,6 +157,9 @@ public class ManifestReaderTests
     [InlineData("metadata: { name: p }\nspec: { containers: [{ name: a, image: b, imagePullPolicy: Sometimes }] }", "spec.containers[0].imagePullPolicy", "Unsupported value")]
     [InlineData("metadata: { name: p }\nspec: { volumes: [{ name: v, emptyDir: {} }], containers: [{ name: a, image: b, volumeMounts: [{ name: v, mountPath: /x, subPath: ../../etc }] }] }", "spec.containers[0].volumeMounts[0].subPath", "without '..'")]
     [InlineData("metadata: { name: p }\nspec: { volumes: [{ name: v, emptyDir: {} }], containers: [{ name: a, image: b, volumeMounts: [{ name: v, mountPath: /x, subPath: /etc }] }] }", "spec.containers[0].volumeMounts[0].subPath", "relative path")]
+    [InlineData("metadata: { name: p }\nspec: { containers: [{ name: a, image: b, ports: [{ containerPort: 0 }] }] }", "spec.containers[0].ports[0].containerPort", "between 1 and 65535")]
+    [InlineData("metadata: { name: p }\nspec: { containers: [{ name: a, image: b, ports: [{ containerPort: 80, hostPort: 70000 }] }] }", "spec.containers[0].ports[0].hostPort", "between 1 and 65535")]
+    [InlineData("metadata: { name: p }\nspec: { containers: [{ name: a, image: b, ports: [{ containerPort: 80, protocol: tcp }] }] }", "spec.containers[0].ports[0].protocol", "Unsupported value")]
     public void Rejects_invalid_pods(string body, string path, string message)
     {
         var error = Assert.Single(Fails("apiVersion: v1\nkind: Pod\n" + body).Errors);
