@@ -110,6 +110,28 @@ public class CriNetworkTests(CniNode node)
     }
 
     [Fact]
+    public async Task A_create_the_agent_did_not_live_to_record_is_undone_on_its_next_start_network_included()
+    {
+        // As if the agent died between CNI ADD and writing the sandbox's record: the infra runs,
+        // the address is taken, the pin exists, and no record names any of it.
+        var pod = await node.RunPodAsync("unrecorded");
+        var ip = (await node.Runtime.PodSandboxStatusAsync(new PodSandboxStatusRequest { PodSandboxId = pod.Id })).Status.Network.Ip;
+        var pin = Path.Combine(node.Agent.RunRoot, "netns", pod.Id);
+        await node.Agent.StopProcessAsync(kill: true);
+        File.Delete(Path.Combine(node.Agent.Root, "sandboxes", pod.Id + ".json"));
+        Assert.Contains(ip, node.ReservedIps());
+        Assert.True(File.Exists(pin));
+
+        await node.Agent.StartProcessAsync(AgentArgsOf(node));
+        node.Connect();
+        Assert.DoesNotContain(ip, node.ReservedIps());
+        Assert.Empty(node.BridgePorts());
+        Assert.False(File.Exists(pin));
+        Assert.DoesNotContain(pin, Kernel.MountPoints());
+        Assert.Empty((await node.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest())).Items);
+    }
+
+    [Fact]
     public async Task Host_network_pods_get_no_cni_address_and_runtime_status_reports_the_network_ready()
     {
         await using var pod = await node.RunPodAsync("host", c => c.Linux.SecurityContext.NamespaceOptions.Network = NamespaceMode.Node);
