@@ -233,4 +233,26 @@ public class PlayNetworkTests(CniNode node)
         Assert.Empty(node.ReservedIps());
         Assert.Empty(node.BridgePorts());
     }
+
+    [Fact]
+    public async Task A_pod_that_completed_is_terminated_its_infra_stopped_and_its_address_given_back()
+    {
+        await using var done = await node.Agent.PlayAsync("completes", """
+            apiVersion: v1
+            kind: Pod
+            metadata: { name: completes, namespace: default }
+            spec:
+              restartPolicy: OnFailure
+              containers: [{ name: once, image: busybox, command: [sh, -c, "echo finished"] }]
+            """);
+        var sandboxes = await node.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest());
+        Assert.DoesNotContain(sandboxes.Items, s => s.Metadata.Name == "completes"); // standalone pods are not CRI's
+
+        // The kubelet kills the sandbox of a pod whose containers will not run again.
+        await Eventually.UntilAsync(() => Task.FromResult(node.ReservedIps().Count), n => n == 0, TimeSpan.FromSeconds(20), "the address given back");
+        var inspect = JsonNode.Parse((await node.Agent.BerthAsync("inspect", "completes", "-o", "json")).Stdout)!;
+        Assert.Equal("Succeeded", (string?)inspect["phase"]);
+        Assert.Empty(node.BridgePorts());
+        Assert.Equal("finished\n", (await node.Agent.BerthAsync("logs", "completes")).Stdout);
+    }
 }

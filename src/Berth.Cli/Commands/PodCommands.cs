@@ -96,7 +96,7 @@ public static class PodCommands
 
             var wide = format == "wide";
             var table = wide
-                ? new TableWriter("NAMESPACE", "POD", "STATUS", "QOS", "CONTAINER", "STATE", "RESTARTS", "AGE", "ID")
+                ? new TableWriter("NAMESPACE", "POD", "STATUS", "QOS", "IP", "CONTAINER", "STATE", "RESTARTS", "AGE", "ID")
                 : new TableWriter("NAMESPACE", "POD", "STATUS", "READY", "RESTARTS", "AGE");
             foreach (var pod in response.Pods)
             {
@@ -112,7 +112,7 @@ public static class PodCommands
 
                 foreach (var c in pod.Containers)
                 {
-                    table.Add(pod.Namespace, pod.Name, status, pod.QosClass, (c.Init ? "init:" : "") + c.Name, ContainerState(c), c.RestartCount.ToString(), Global.Age(pod.CreatedUnixMs), c.Id.Length > 12 ? c.Id[..12] : c.Id);
+                    table.Add(pod.Namespace, pod.Name, status, pod.QosClass, pod.PodIps.FirstOrDefault() is { Length: > 0 } ip ? ip : "-", (c.Init ? "init:" : "") + c.Name, ContainerState(c), c.RestartCount.ToString(), Global.Age(pod.CreatedUnixMs), c.Id.Length > 12 ? c.Id[..12] : c.Id);
                 }
             }
 

@@ -44,7 +44,8 @@ public sealed class PodSync(PodRuntime runtime, PodRecords records, ICgroupDrive
             {
                 if (container.LastState is { ExitCode: not 0 })
                 {
-                    return pod; // a failed init container that will not be retried: nothing after it runs
+                    // A failed init container that will not be retried: nothing after it runs.
+                    return await TerminateAsync(pod, ct);
                 }
 
                 continue;
@@ -96,7 +97,22 @@ public sealed class PodSync(PodRuntime runtime, PodRecords records, ICgroupDrive
             }
         }
 
-        return pod;
+        return pod.Containers.Where(c => !c.Init).All(c => c.Done) ? await TerminateAsync(pod, ct) : pod;
+    }
+
+    /// <summary>
+    /// No container of the pod will run again (Succeeded or Failed): as the kubelet does, the pod
+    /// is terminated. Its sidecars are stopped and its sandbox too, which gives back the pod's
+    /// address. The records stay for status and logs until the pod is removed.
+    /// </summary>
+    private async Task<PodRecord> TerminateAsync(PodRecord pod, CancellationToken ct)
+    {
+        if (pod.SandboxId is { } sandbox)
+        {
+            await runtime.StopPodSandboxAsync(sandbox, ct);
+        }
+
+        return await SaveAsync(pod with { Lifecycle = PodLifecycle.Finished }, ct);
     }
 
     /// <summary>Starts a container that has none, or restarts (or retires) one that exited.</summary>
