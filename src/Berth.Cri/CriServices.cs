@@ -12,6 +12,8 @@ public static class CriServices
     /// </summary>
     public static IServiceCollection AddCri(this IServiceCollection services)
     {
+        services.AddSingleton<Streaming.StreamingRequests>();
+        services.AddSingleton<Streaming.StreamingServer>();
         services.AddSingleton<CriRuntimeService>();
         services.AddSingleton<CriImageService>();
         return services;

@@ -54,7 +54,7 @@ public static class AgentHost
         await pods.RecoverAsync(ct);
         await app.StartAsync(ct);
         File.SetUnixFileMode(options.Socket, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
-        app.Logger.LogInformation("berth agent listening on {Socket} (root {Root}, cgroup root {CgroupRoot})", options.Socket, options.Runtime.Root, options.Runtime.CgroupRoot);
+        app.Logger.LogInformation("berth agent listening on {Socket} (root {Root}, cgroup root {CgroupRoot}), streaming on {Streaming}", options.Socket, options.Runtime.Root, options.Runtime.CgroupRoot, app.Services.GetRequiredService<Berth.Cri.Streaming.StreamingServer>().BaseUrl);
         await app.WaitForShutdownAsync(ct);
         return 0;
     }
@@ -72,11 +72,17 @@ public static class AgentHost
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(options.Socket, l =>
+        builder.WebHost.ConfigureKestrel(k =>
         {
-            l.Protocols = HttpProtocols.Http2;
-            l.Use(UnixAuthorityRewriter.Middleware);
-        }));
+            k.ListenUnixSocket(options.Socket, l =>
+            {
+                l.Protocols = HttpProtocols.Http2;
+                l.Use(UnixAuthorityRewriter.Middleware);
+            });
+
+            // The streaming server: HTTP/1.1, for the SPDY upgrade of exec and port-forward.
+            k.Listen(options.StreamingAddress, l => l.Protocols = HttpProtocols.Http1);
+        });
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(options.Runtime);
@@ -101,6 +107,7 @@ public static class AgentHost
         // Kubernetes' CRI on the same socket: the kubelet and crictl use unix:///run/berth/berth.sock.
         app.MapGrpcService<CriRuntimeService>();
         app.MapGrpcService<CriImageService>();
+        Berth.Cri.Streaming.StreamingServer.Map(app);
         return app;
     }
 }

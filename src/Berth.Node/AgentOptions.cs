@@ -16,6 +16,10 @@ public sealed record AgentOptions
 
     public string Socket { get; init; } = "/run/berth/berth.sock";
 
+    /// <summary>The streaming server's address (exec and port-forward URLs): loopback, port 0
+    /// for one the kernel picks, as containerd's default is.</summary>
+    public System.Net.IPEndPoint StreamingAddress { get; init; } = new(System.Net.IPAddress.Loopback, 0);
+
     /// <summary>How long <c>play</c> waits for a pod to run or fail by default.</summary>
     public TimeSpan PlayTimeout { get; init; } = TimeSpan.FromMinutes(2);
 

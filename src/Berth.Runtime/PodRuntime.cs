@@ -467,6 +467,50 @@ public sealed class PodRuntime
     }
 
     /// <summary>
+    /// A command in a running container with its standard streams open to the caller (kubectl
+    /// exec): the container's process settings (user, capabilities, environment) with a terminal
+    /// when asked for. With a terminal, TERM is set unless the container sets it, as CRI-O does.
+    /// </summary>
+    public async Task<ExecSession> ExecStreamAsync(string idOrPrefix, IReadOnlyList<string> command, bool tty, bool stdin, CancellationToken ct)
+    {
+        var container = await RefreshAsync(FindContainer(idOrPrefix) ?? throw new NotFoundException($"container {idOrPrefix} not found"), ct);
+        if (container.State != ContainerState.Running)
+        {
+            throw new PreconditionException($"container {container.Config.Name} is not running");
+        }
+
+        var spec = JsonSerializer.Deserialize<RuntimeSpec>(await File.ReadAllTextAsync(Path.Combine(options.BundlesDir, container.Id, "config.json"), ct), RuntimeSpec.Json)!;
+        var env = spec.Process.Env;
+        if (tty && !env.Any(e => e.StartsWith("TERM=", StringComparison.Ordinal)))
+        {
+            env = [.. env, "TERM=xterm"];
+        }
+
+        return await ExecSession.StartAsync(oci, container.Id, spec.Process with { Args = command, Terminal = tty, Env = env }, stdin, ct);
+    }
+
+    /// <summary>
+    /// Where a sandbox's network namespace can be entered: its pin, else its infra process's
+    /// namespace. Null for a host-network sandbox, whose ports are the node's.
+    /// </summary>
+    public string? NetnsPathOf(string sandboxIdOrPrefix)
+    {
+        var sandbox = GetSandbox(sandboxIdOrPrefix) ?? throw new NotFoundException($"pod sandbox {sandboxIdOrPrefix} not found");
+        if (sandbox.Config.Network == NamespaceMode.Node)
+        {
+            return null;
+        }
+
+        if (sandbox.State != SandboxState.Ready)
+        {
+            throw new PreconditionException($"pod sandbox {sandbox.Id} is not ready");
+        }
+
+        var pin = Path.Combine(options.NetnsDir, sandbox.Id);
+        return File.Exists(pin) ? pin : $"/proc/{sandbox.InfraPid.ToString(CultureInfo.InvariantCulture)}/ns/net";
+    }
+
+    /// <summary>
     /// Changes a container's cpu, cpuset and memory limits in place (the kubelet's in-place pod
     /// resize) and records them. oom_score_adj is fixed at creation and stays as it was.
     /// </summary>

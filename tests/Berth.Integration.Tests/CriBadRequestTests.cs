@@ -111,12 +111,21 @@ public class CriBadRequestTests(CriNode node)
     }
 
     [Fact]
-    public async Task Streaming_calls_say_they_are_not_implemented()
+    public async Task Streaming_calls_check_their_request_and_attach_says_it_is_not_implemented()
     {
-        var exec = await CriNode.FailsAsync(() => node.Runtime.ExecAsync(new ExecRequest { ContainerId = new string('d', 64), Cmd = { "sh" } }).ResponseAsync);
-        Assert.Equal(StatusCode.Unimplemented, exec.StatusCode);
-        Assert.Contains("streaming is not implemented", exec.Status.Detail, StringComparison.Ordinal);
-        await Expect(StatusCode.Unimplemented, () => node.Runtime.AttachAsync(new AttachRequest { ContainerId = new string('d', 64) }).ResponseAsync);
-        await Expect(StatusCode.Unimplemented, () => node.Runtime.PortForwardAsync(new PortForwardRequest { PodSandboxId = new string('d', 64) }).ResponseAsync);
+        var unknown = new string('d', 64);
+        await Expect(StatusCode.NotFound, () => node.Runtime.ExecAsync(new ExecRequest { ContainerId = unknown, Cmd = { "sh" }, Stdout = true }).ResponseAsync);
+        await Expect(StatusCode.NotFound, () => node.Runtime.PortForwardAsync(new PortForwardRequest { PodSandboxId = unknown }).ResponseAsync);
+
+        await using var pod = await node.RunPodAsync("stream-bad");
+        var id = await pod.StartSleeperAsync("app");
+        await Expect(StatusCode.InvalidArgument, () => node.Runtime.ExecAsync(new ExecRequest { ContainerId = id, Stdout = true }).ResponseAsync);
+        await Expect(StatusCode.InvalidArgument, () => node.Runtime.ExecAsync(new ExecRequest { ContainerId = id, Cmd = { "sh" } }).ResponseAsync);
+        await Expect(StatusCode.InvalidArgument, () => node.Runtime.ExecAsync(new ExecRequest { ContainerId = id, Cmd = { "sh" }, Tty = true, Stdout = true, Stderr = true }).ResponseAsync);
+        await Expect(StatusCode.InvalidArgument, () => node.Runtime.PortForwardAsync(new PortForwardRequest { PodSandboxId = pod.Id, Port = { 70000 } }).ResponseAsync);
+
+        var attach = await CriNode.FailsAsync(() => node.Runtime.AttachAsync(new AttachRequest { ContainerId = id, Stdout = true }).ResponseAsync);
+        Assert.Equal(StatusCode.Unimplemented, attach.StatusCode);
+        Assert.Contains("attach is not implemented", attach.Status.Detail, StringComparison.Ordinal);
     }
 }

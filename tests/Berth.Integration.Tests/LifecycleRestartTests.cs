@@ -204,7 +204,7 @@ public class LifecycleRestartTests(TestNode node)
     [Fact]
     public async Task Memory_limit_kill_is_reported_as_oom_killed()
     {
-        await using var pod = await node.Agent.PlayAsync("oom", """
+        var played = await node.Agent.PlayRawAsync("""
             apiVersion: v1
             kind: Pod
             metadata: { name: oom }
@@ -217,6 +217,10 @@ public class LifecycleRestartTests(TestNode node)
                   command: ["dd", "if=/dev/zero", "of=/dev/null", "bs=256M", "count=1"]
                   resources: { limits: { memory: 32Mi } }
             """);
+
+        // dd may be killed before play first looks: then play itself reports the Failed pod.
+        await using var pod = new Pod(node.Agent, "oom");
+        Assert.True(played.ExitCode == 0 || played.Stderr.Contains("is Failed", StringComparison.Ordinal), played.ToString());
         var doc = await Eventually.UntilAsync(() => PodAsync(pod), d => (string?)d["phase"] == "Failed", Patience, "the OOM kill");
         var hog = C(doc, "hog");
         Assert.Equal("OOMKilled", (string?)hog["reason"]);

@@ -20,6 +20,7 @@ public static class ServeCommand
         var infra = new Option<string>("--infra-binary") { Description = "Static infra (pause) binary run as PID 1 of each sandbox", DefaultValueFactory = _ => defaults.InfraBinary };
         var cniConf = new Option<string>("--cni-conf-dir") { Description = "CNI network configurations; the first list in name order gives pods their network (none: loopback only)", DefaultValueFactory = _ => defaults.CniConfDir };
         var cniBin = new Option<string[]>("--cni-bin-dir") { Description = "Where CNI plugin binaries are (repeatable)", DefaultValueFactory = _ => [.. defaults.CniBinDirs] };
+        var streamingAddress = new Option<string>("--streaming-address") { Description = "IP:PORT of the exec/port-forward streaming server (port 0: any free port)", DefaultValueFactory = _ => "127.0.0.1:0" };
         var lifecycle = new LifecycleOptions();
         var backoffBase = new Option<double>("--backoff-base") { Description = "CrashLoopBackOff's first delay in seconds", DefaultValueFactory = _ => lifecycle.BackoffBase.TotalSeconds };
         var backoffMax = new Option<double>("--backoff-max") { Description = "CrashLoopBackOff's longest delay in seconds", DefaultValueFactory = _ => lifecycle.BackoffMax.TotalSeconds };
@@ -32,7 +33,7 @@ public static class ServeCommand
         var gcLow = new Option<int>("--image-gc-low-threshold") { Description = "Disk usage percent where image garbage collection stops", DefaultValueFactory = _ => 80 };
         var command = new Command("serve", "Run the node agent: pods via runc, conmon and an infra process, an API on a unix socket")
         {
-            root, runRoot, cgroupRoot, logRoot, pidsLimit, infra, cniConf, cniBin, backoffBase, backoffMax, syncInterval, manifests, mirrors, insecure, authFile, gcHigh, gcLow,
+            root, runRoot, cgroupRoot, logRoot, pidsLimit, infra, cniConf, cniBin, streamingAddress, backoffBase, backoffMax, syncInterval, manifests, mirrors, insecure, authFile, gcHigh, gcLow,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -75,8 +76,14 @@ public static class ServeCommand
                 throw new ArgumentException("--image-gc-low-threshold and --image-gc-high-threshold are percents with low <= high");
             }
 
+            if (!System.Net.IPEndPoint.TryParse(parse.GetValue(streamingAddress)!, out var streamingEndpoint))
+            {
+                throw new ArgumentException($"--streaming-address \"{parse.GetValue(streamingAddress)}\" is not IP:PORT");
+            }
+
             return await AgentHost.RunAsync(new AgentOptions
             {
+                StreamingAddress = streamingEndpoint,
                 Runtime = runtime,
                 Lifecycle = lifecycleOptions,
                 Images = images,

@@ -13,12 +13,12 @@ namespace Berth.Cri.Runtime;
 /// RPC, named after it; RPCs Berth does not serve (checkpoints, metrics, the Stream* variants)
 /// fall through to the base class's Unimplemented.
 /// </summary>
-public sealed partial class CriRuntimeService(PodRuntime runtime, IImageStore images, ILogger<CriRuntimeService> logger) : V1.RuntimeService.RuntimeServiceBase
+public sealed partial class CriRuntimeService(PodRuntime runtime, IImageStore images, Streaming.StreamingServer streaming, ILogger<CriRuntimeService> logger) : V1.RuntimeService.RuntimeServiceBase
 {
     /// <summary>Runtime handlers this node serves; "" is the default one (runc).</summary>
     internal static readonly IReadOnlyList<string> Handlers = ["", "runc"];
 
-    private const string StreamingNotImplemented = "streaming is not implemented yet";
+    private const string AttachNotImplemented = "attach is not implemented yet: use exec";
 
     /// <summary>For the free-form "info" of verbose status answers (crictl inspect shows it).</summary>
     private static readonly JsonSerializerOptions VerboseJson = new(JsonSerializerDefaults.Web);

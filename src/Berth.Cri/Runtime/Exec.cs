@@ -1,10 +1,40 @@
-using Grpc.Core;
+using Berth.Cri.Streaming;
+using Berth.Runtime.Model;
 
 namespace Berth.Cri.Runtime;
 
 public sealed partial class CriRuntimeService
 {
-    /// <summary>Needs a streaming server (the URL the kubelet proxies to), which Berth does not have yet.</summary>
-    public override Task<V1.ExecResponse> Exec(V1.ExecRequest request, ServerCallContext context) =>
-        throw CriErrors.Unimplemented(StreamingNotImplemented);
+    /// <summary>
+    /// A URL on the streaming server where the client (the kubelet's proxy, crictl) upgrades to
+    /// SPDY and runs the command interactively; valid once, for a minute.
+    /// </summary>
+    public override async Task<V1.ExecResponse> Exec(V1.ExecRequest request, Grpc.Core.ServerCallContext context)
+    {
+        var container = await ContainerOrNotFoundAsync(request.ContainerId, context.CancellationToken);
+        if (request.Cmd.Count == 0)
+        {
+            throw CriErrors.InvalidArgument("cmd is required");
+        }
+
+        if (!request.Stdin && !request.Stdout && !request.Stderr)
+        {
+            throw CriErrors.InvalidArgument("one of stdin, stdout and stderr must be true");
+        }
+
+        if (request.Tty && request.Stderr)
+        {
+            throw CriErrors.InvalidArgument("tty and stderr cannot both be true: a terminal has one output");
+        }
+
+        if (container.State != ContainerState.Running)
+        {
+            throw CriErrors.FailedPrecondition($"container {container.Id} is not running");
+        }
+
+        return new V1.ExecResponse
+        {
+            Url = streaming.ExecUrl(new ExecStreamRequest(container.Id, [.. request.Cmd], request.Tty, request.Stdin, request.Stdout, request.Stderr)),
+        };
+    }
 }

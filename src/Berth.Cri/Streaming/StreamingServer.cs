@@ -1,0 +1,391 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Berth.Linux;
+using Berth.Oci;
+using Berth.Runtime;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Berth.Cri.Streaming;
+
+/// <summary>
+/// The streaming server behind CRI's Exec and PortForward, like the kubelet's: plain HTTP on a
+/// loopback port, where a client upgrades to SPDY/3.1 and speaks Kubernetes' remotecommand
+/// protocol (v4.channel.k8s.io: streams error, stdin, stdout, stderr, resize) or its port-forward
+/// protocol (portforward.k8s.io: an error and a data stream per connection).
+/// </summary>
+public sealed class StreamingServer(StreamingRequests requests, PodRuntime runtime, IServer server, ILogger<StreamingServer> logger)
+{
+    public const string RemoteCommandV4 = "v4.channel.k8s.io";
+    public const string PortForwardV1 = "portforward.k8s.io";
+    private static readonly TimeSpan StreamWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>The server's base URL (http://127.0.0.1:port), from the listener Kestrel bound.</summary>
+    public string BaseUrl =>
+        server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault(a => a.StartsWith("http://127.", StringComparison.Ordinal) || a.StartsWith("http://[", StringComparison.Ordinal) || a.StartsWith("http://localhost", StringComparison.Ordinal))
+        ?? throw new InvalidOperationException("the streaming server has no TCP listener");
+
+    public string ExecUrl(ExecStreamRequest request) => $"{BaseUrl}/exec/{requests.Add(request)}";
+
+    public string PortForwardUrl(PortForwardStreamRequest request) => $"{BaseUrl}/portforward/{requests.Add(request)}";
+
+    public static void Map(IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapMethods("/exec/{token}", ["GET", "POST"], (HttpContext context, string token) => context.RequestServices.GetRequiredService<StreamingServer>().ExecAsync(context, token));
+        endpoints.MapMethods("/portforward/{token}", ["GET", "POST"], (HttpContext context, string token) => context.RequestServices.GetRequiredService<StreamingServer>().PortForwardAsync(context, token));
+    }
+
+    private async Task ExecAsync(HttpContext context, string token)
+    {
+        if (requests.Take<ExecStreamRequest>(token) is not { } request)
+        {
+            await RefuseAsync(context, StatusCodes.Status404NotFound, "unknown or expired exec token");
+            return;
+        }
+
+        await using var session = await UpgradeAsync(context, RemoteCommandV4);
+        if (session is null)
+        {
+            return;
+        }
+
+        var expected = new List<string> { "error" };
+        expected.AddRange(new[] { ("stdin", request.Stdin), ("stdout", request.Stdout), ("stderr", request.Stderr && !request.Tty), ("resize", request.Tty) }.Where(s => s.Item2).Select(s => s.Item1));
+        var streams = await CollectAsync(session, expected);
+        if (streams is null)
+        {
+            logger.LogWarning("exec in {Container}: the client did not open its streams in time", request.ContainerId);
+            return;
+        }
+
+        var error = streams["error"];
+        ExecSession exec;
+        try
+        {
+            exec = await runtime.ExecStreamAsync(request.ContainerId, request.Command, request.Tty, request.Stdin, context.RequestAborted);
+        }
+        catch (Exception e) when (e is NotFoundException or PreconditionException or CommandException or IOException)
+        {
+            await error.WriteAsync(Status("Failure", e.Message), CancellationToken.None);
+            await CloseAllAsync(streams.Values);
+            return;
+        }
+
+        await using (exec)
+        {
+            var pumps = new List<Task>();
+            if (streams.TryGetValue("stdout", out var stdout))
+            {
+                pumps.Add(PumpOutAsync(exec.Stdout, stdout));
+            }
+
+            if (streams.TryGetValue("stderr", out var stderr) && exec.Stderr is { } stderrPipe)
+            {
+                pumps.Add(PumpOutAsync(stderrPipe, stderr));
+            }
+
+            if (streams.TryGetValue("stdin", out var stdin) && exec.Stdin is { } input)
+            {
+                _ = PumpInAsync(stdin, input, closeAtEnd: !exec.Tty);
+            }
+
+            if (streams.TryGetValue("resize", out var resize))
+            {
+                _ = ResizeAsync(resize, exec);
+            }
+
+            // A client that goes away ends its command too (disposing the session kills it).
+            if (await Task.WhenAny(exec.Exited, session.Completion) != exec.Exited)
+            {
+                logger.LogInformation("exec in {Container}: the client went away; killing the command", request.ContainerId);
+                return;
+            }
+
+            var code = await exec.Exited;
+
+            // What the process wrote before it ended still goes out; a terminal held open by a
+            // leftover child does not hold the answer.
+            await Task.WhenAny(Task.WhenAll(pumps), Task.Delay(TimeSpan.FromSeconds(2)));
+            await error.WriteAsync(code == 0 ? Status("Success", null) : ExitStatus(code), CancellationToken.None);
+            await CloseAllAsync(streams.Values);
+        }
+    }
+
+    private async Task PortForwardAsync(HttpContext context, string token)
+    {
+        if (requests.Take<PortForwardStreamRequest>(token) is not { } request)
+        {
+            await RefuseAsync(context, StatusCodes.Status404NotFound, "unknown or expired port-forward token");
+            return;
+        }
+
+        string? netns;
+        try
+        {
+            netns = runtime.NetnsPathOf(request.SandboxId);
+        }
+        catch (Exception e) when (e is NotFoundException or PreconditionException)
+        {
+            await RefuseAsync(context, StatusCodes.Status404NotFound, e.Message);
+            return;
+        }
+
+        await using var session = await UpgradeAsync(context, PortForwardV1);
+        if (session is null)
+        {
+            return;
+        }
+
+        // Each connection of the client is a pair of streams with one request id.
+        var pairs = new Dictionary<string, (SpdyStream? Error, SpdyStream? Data)>();
+        var forwards = new List<Task>();
+        await foreach (var stream in session.Opened.ReadAllAsync(CancellationToken.None))
+        {
+            var id = stream.Header("requestid");
+            var pair = pairs.GetValueOrDefault(id);
+            pair = stream.Header("streamtype") == "error" ? pair with { Error = stream } : pair with { Data = stream };
+            pairs[id] = pair;
+            if (pair is { Error: { } errorStream, Data: { } dataStream })
+            {
+                pairs.Remove(id);
+                forwards.Add(ForwardAsync(netns, errorStream, dataStream, request.SandboxId));
+            }
+        }
+
+        await Task.WhenAll(forwards);
+    }
+
+    private async Task ForwardAsync(string? netns, SpdyStream error, SpdyStream data, string sandboxId)
+    {
+        if (!int.TryParse(data.Header("port"), out var port) || port is < 1 or > 65535)
+        {
+            await error.WriteAsync(Encoding.UTF8.GetBytes($"invalid port \"{data.Header("port")}\""), CancellationToken.None);
+            await CloseAllAsync([error, data]);
+            return;
+        }
+
+        Socket socket;
+        try
+        {
+            socket = netns is null
+                ? await ConnectHostAsync(port)
+                : await NetworkNamespace.ConnectLoopbackAsync(netns, port, CancellationToken.None);
+        }
+        catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
+        {
+            await error.WriteAsync(Encoding.UTF8.GetBytes($"failed to connect to localhost:{port} in pod sandbox {sandboxId}: {e.Message}"), CancellationToken.None);
+            await CloseAllAsync([error, data]);
+            return;
+        }
+
+        using (socket)
+        {
+            await using var network = new NetworkStream(socket, ownsSocket: false);
+            var toPod = Task.Run(async () =>
+            {
+                while (await data.ReadAsync(CancellationToken.None) is { } chunk)
+                {
+                    await network.WriteAsync(chunk);
+                }
+
+                socket.Shutdown(SocketShutdown.Send);
+            });
+            await PumpOutAsync(network, data);
+            await Task.WhenAny(toPod, Task.Delay(TimeSpan.FromSeconds(1)));
+        }
+
+        await error.CloseAsync();
+    }
+
+    private static async Task<Socket> ConnectHostAsync(int port)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port));
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Answers the SPDY upgrade with the one protocol version offered that Berth speaks.</summary>
+    private static async Task<SpdySession?> UpgradeAsync(HttpContext context, string protocol)
+    {
+        var upgrade = context.Features.Get<IHttpUpgradeFeature>();
+        if (upgrade is not { IsUpgradableRequest: true } || !context.Request.Headers.Upgrade.ToString().Contains("SPDY/3.1", StringComparison.OrdinalIgnoreCase))
+        {
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, "an upgrade to SPDY/3.1 is required");
+            return null;
+        }
+
+        var offered = context.Request.Headers["X-Stream-Protocol-Version"].SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
+        if (!offered.Contains(protocol, StringComparer.Ordinal))
+        {
+            await RefuseAsync(context, StatusCodes.Status403Forbidden, $"none of the offered stream protocols ({string.Join(", ", offered)}) is supported; Berth speaks {protocol}");
+            return null;
+        }
+
+        context.Response.Headers["X-Stream-Protocol-Version"] = protocol;
+        context.Response.Headers.Upgrade = "SPDY/3.1";
+        var session = new SpdySession(await upgrade.UpgradeAsync());
+        session.Start();
+        return session;
+    }
+
+    /// <summary>Waits until the client opened one stream of each expected type.</summary>
+    private static async Task<Dictionary<string, SpdyStream>?> CollectAsync(SpdySession session, IReadOnlyCollection<string> expected)
+    {
+        var streams = new Dictionary<string, SpdyStream>(StringComparer.Ordinal);
+        using var timeout = new CancellationTokenSource(StreamWait);
+        try
+        {
+            while (streams.Count < expected.Count)
+            {
+                var stream = await session.Opened.ReadAsync(timeout.Token);
+                var type = stream.Header("streamtype");
+                if (expected.Contains(type))
+                {
+                    streams[type] = stream;
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or System.Threading.Channels.ChannelClosedException)
+        {
+            return null;
+        }
+
+        return streams;
+    }
+
+    private static async Task PumpOutAsync(Stream source, SpdyStream target)
+    {
+        var buffer = new byte[32 * 1024];
+        try
+        {
+            int n;
+            while ((n = await source.ReadAsync(buffer)) > 0)
+            {
+                await target.WriteAsync(buffer.AsMemory(0, n), CancellationToken.None);
+            }
+        }
+        catch (IOException)
+        {
+            // A terminal reads EIO once its process is gone: that is its end.
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        await target.CloseAsync();
+    }
+
+    private static async Task PumpInAsync(SpdyStream source, Stream target, bool closeAtEnd)
+    {
+        try
+        {
+            while (await source.ReadAsync(CancellationToken.None) is { } chunk)
+            {
+                await target.WriteAsync(chunk);
+                await target.FlushAsync();
+            }
+
+            if (closeAtEnd)
+            {
+                target.Close();
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // The process is gone.
+        }
+    }
+
+    /// <summary>Terminal sizes, as JSON objects {"Width": w, "Height": h}, one after another.</summary>
+    private static async Task ResizeAsync(SpdyStream source, ExecSession exec)
+    {
+        var pending = new List<byte>();
+        while (await source.ReadAsync(CancellationToken.None) is { } chunk)
+        {
+            pending.AddRange(chunk);
+            while (pending.Count > 0 && TryReadSize([.. pending], out var consumed, out var width, out var height))
+            {
+                pending.RemoveRange(0, consumed);
+                exec.Resize(width, height);
+            }
+        }
+    }
+
+    private static bool TryReadSize(byte[] buffer, out int consumed, out ushort width, out ushort height)
+    {
+        (consumed, width, height) = (0, 0, 0);
+        var reader = new Utf8JsonReader(buffer, isFinalBlock: false, default);
+        try
+        {
+            if (!JsonDocument.TryParseValue(ref reader, out var document))
+            {
+                return false;
+            }
+
+            using (document)
+            {
+                consumed = (int)reader.BytesConsumed;
+                var root = document.RootElement;
+                width = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("Width", out var w) && w.TryGetUInt16(out var wv) ? wv : (ushort)0;
+                height = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("Height", out var h) && h.TryGetUInt16(out var hv) ? hv : (ushort)0;
+                return true;
+            }
+        }
+        catch (JsonException)
+        {
+            consumed = buffer.Length; // not a size: dropped
+            return true;
+        }
+    }
+
+    private static async Task CloseAllAsync(IEnumerable<SpdyStream> streams)
+    {
+        foreach (var stream in streams)
+        {
+            await stream.CloseAsync();
+        }
+    }
+
+    /// <summary>metav1.Status as remotecommand v4 reports the end of a command.</summary>
+    private static byte[] Status(string status, string? message)
+    {
+        var json = new JsonObject { ["metadata"] = new JsonObject(), ["status"] = status };
+        if (message is not null)
+        {
+            json["message"] = message;
+        }
+
+        return Encoding.UTF8.GetBytes(json.ToJsonString());
+    }
+
+    private static byte[] ExitStatus(int code) => Encoding.UTF8.GetBytes(new JsonObject
+    {
+        ["metadata"] = new JsonObject(),
+        ["status"] = "Failure",
+        ["message"] = $"command terminated with non-zero exit code: exit status {code}",
+        ["reason"] = "NonZeroExitCode",
+        ["details"] = new JsonObject { ["causes"] = new JsonArray(new JsonObject { ["reason"] = "ExitCode", ["message"] = code.ToString(System.Globalization.CultureInfo.InvariantCulture) }) },
+    }.ToJsonString());
+
+    private static async Task RefuseAsync(HttpContext context, int status, string message)
+    {
+        context.Response.StatusCode = status;
+        await context.Response.WriteAsync(message + "\n");
+    }
+}

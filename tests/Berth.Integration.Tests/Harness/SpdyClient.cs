@@ -1,0 +1,217 @@
+extern alias agent;
+
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using System.Text;
+using Berth.Linux;
+using SpdyDictionary = agent::Berth.Cri.Streaming.SpdyDictionary;
+
+namespace Berth.Integration.Tests.Harness;
+
+/// <summary>
+/// The client side of a Kubernetes streaming URL, written from the protocol, not from the
+/// server's code: an HTTP/1.1 upgrade to SPDY/3.1, then streams opened with SYN_STREAM (headers
+/// compressed with the SPDY dictionary) and data frames. Enough to play kubectl exec and
+/// port-forward against the agent.
+/// </summary>
+public sealed class SpdyClient : IAsyncDisposable
+{
+    private readonly TcpClient tcp;
+    private readonly NetworkStream net;
+    private readonly ZlibCodec deflater = ZlibCodec.Deflater(SpdyDictionary.Bytes);
+    private readonly ZlibCodec inflater = ZlibCodec.Inflater(SpdyDictionary.Bytes);
+    private readonly SemaphoreSlim writeLock = new(1, 1);
+    private readonly ConcurrentDictionary<uint, Inbox> inboxes = new();
+    private uint nextId = 1;
+    private Task? reader;
+
+    private SpdyClient(TcpClient tcp)
+    {
+        this.tcp = tcp;
+        net = tcp.GetStream();
+    }
+
+    /// <summary>The server's answer to the upgrade (status line and headers).</summary>
+    public string Response { get; private set; } = "";
+
+    /// <summary>Connects and asks for the upgrade; the client is returned even when the server
+    /// refuses it (then <see cref="Upgraded"/> is false and <see cref="Response"/> says why).</summary>
+    public static async Task<SpdyClient> ConnectAsync(string url, string protocol)
+    {
+        var uri = new Uri(url);
+        var tcp = new TcpClient();
+        await tcp.ConnectAsync(uri.Host, uri.Port);
+        var client = new SpdyClient(tcp);
+        var request = $"POST {uri.PathAndQuery} HTTP/1.1\r\nHost: {uri.Authority}\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: {protocol}\r\nContent-Length: 0\r\n\r\n";
+        await client.net.WriteAsync(Encoding.ASCII.GetBytes(request));
+
+        // Headers end with an empty line; read byte by byte so that no frame is consumed.
+        var head = new StringBuilder();
+        var one = new byte[1];
+        while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal) && await client.net.ReadAsync(one) == 1)
+        {
+            head.Append((char)one[0]);
+        }
+
+        client.Response = head.ToString();
+        if (client.Upgraded)
+        {
+            client.reader = Task.Run(client.ReadLoopAsync);
+        }
+
+        return client;
+    }
+
+    public bool Upgraded => Response.StartsWith("HTTP/1.1 101", StringComparison.Ordinal);
+
+    /// <summary>Opens a stream and waits for the server's SYN_REPLY.</summary>
+    public async Task<uint> OpenAsync(params (string Name, string Value)[] headers)
+    {
+        var id = nextId;
+        nextId += 2;
+        var inbox = inboxes.GetOrAdd(id, _ => new Inbox());
+        using var block = new MemoryStream();
+        WriteInt(block, headers.Length);
+        foreach (var (name, value) in headers)
+        {
+            WriteString(block, name);
+            WriteString(block, value);
+        }
+
+        var payload = new byte[10];
+        BinaryPrimitives.WriteUInt32BigEndian(payload, id);
+        await WriteFrameAsync(control: true, type: 1, id: 0, flags: 0, [.. payload, .. deflater.Process(block.ToArray())]);
+        await inbox.Replied.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        return id;
+    }
+
+    public Task SendAsync(uint id, byte[] data, bool fin = false) => WriteFrameAsync(control: false, type: 0, id, fin ? (byte)1 : (byte)0, data);
+
+    /// <summary>Everything the server sends on a stream until it closes it.</summary>
+    public async Task<string> ReadToEndAsync(uint id, TimeSpan? timeout = null)
+    {
+        var inbox = inboxes.GetOrAdd(id, _ => new Inbox());
+        await inbox.Closed.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(30));
+        lock (inbox.Data)
+        {
+            return Encoding.UTF8.GetString(inbox.Data.ToArray());
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        tcp.Dispose();
+        if (reader is not null)
+        {
+            await reader.ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+
+        deflater.Dispose();
+        inflater.Dispose();
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        var header = new byte[8];
+        try
+        {
+            while (true)
+            {
+                await net.ReadExactlyAsync(header);
+                var payload = new byte[(header[5] << 16) | (header[6] << 8) | header[7]];
+                await net.ReadExactlyAsync(payload);
+                var fin = (header[4] & 1) != 0;
+                if ((header[0] & 0x80) == 0)
+                {
+                    var inbox = inboxes.GetOrAdd(BinaryPrimitives.ReadUInt32BigEndian(header) & 0x7fffffff, _ => new Inbox());
+                    lock (inbox.Data)
+                    {
+                        inbox.Data.AddRange(payload);
+                    }
+
+                    if (fin)
+                    {
+                        inbox.Closed.TrySetResult();
+                    }
+
+                    continue;
+                }
+
+                var type = BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(2));
+                if (type == 2)
+                {
+                    inflater.Process(payload.AsSpan(4));
+                    var inbox = inboxes.GetOrAdd(BinaryPrimitives.ReadUInt32BigEndian(payload) & 0x7fffffff, _ => new Inbox());
+                    inbox.Replied.TrySetResult();
+                    if (fin)
+                    {
+                        inbox.Closed.TrySetResult();
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException or SocketException)
+        {
+        }
+        finally
+        {
+            foreach (var inbox in inboxes.Values)
+            {
+                inbox.Closed.TrySetResult();
+            }
+        }
+    }
+
+    private async Task WriteFrameAsync(bool control, ushort type, uint id, byte flags, byte[] payload)
+    {
+        var header = new byte[8];
+        if (control)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(header, 0x8003);
+            BinaryPrimitives.WriteUInt16BigEndian(header.AsSpan(2), type);
+        }
+        else
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(header, id);
+        }
+
+        header[4] = flags;
+        header[5] = (byte)(payload.Length >> 16);
+        header[6] = (byte)(payload.Length >> 8);
+        header[7] = (byte)payload.Length;
+        await writeLock.WaitAsync();
+        try
+        {
+            await net.WriteAsync(header);
+            await net.WriteAsync(payload);
+        }
+        finally
+        {
+            writeLock.Release();
+        }
+    }
+
+    private static void WriteInt(Stream stream, int value)
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(bytes, value);
+        stream.Write(bytes);
+    }
+
+    private static void WriteString(Stream stream, string text)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        WriteInt(stream, bytes.Length);
+        stream.Write(bytes);
+    }
+
+    private sealed class Inbox
+    {
+        public List<byte> Data { get; } = [];
+
+        public TaskCompletionSource Replied { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
