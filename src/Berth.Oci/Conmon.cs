@@ -35,7 +35,9 @@ public sealed class Conmon(IOciRuntime runtime, string binary = "conmon")
 
     public string Binary { get; } = ExecutablePath.Resolve(binary);
 
-    public async Task<MonitoredContainer> CreateAsync(string id, string bundle, MonitorPaths paths, CancellationToken ct)
+    /// <param name="stdio">Whether the container's stdin is kept for attaching clients, whether
+    /// the first client to close it closes it for good, and whether the process has a terminal.</param>
+    public async Task<MonitoredContainer> CreateAsync(string id, string bundle, MonitorPaths paths, CancellationToken ct, (bool Stdin, bool StdinOnce, bool Tty) stdio = default)
     {
         Directory.CreateDirectory(paths.PersistDir);
         Directory.CreateDirectory(paths.ExitDir);
@@ -59,6 +61,20 @@ public sealed class Conmon(IOciRuntime runtime, string binary = "conmon")
             "--persist-dir", paths.PersistDir,
             "--socket-dir-path", paths.SocketDir,
         ];
+        if (stdio.Stdin)
+        {
+            args.Add("--stdin");
+            if (!stdio.StdinOnce)
+            {
+                args.Add("--leave-stdin-open");
+            }
+        }
+
+        if (stdio.Tty)
+        {
+            args.Add("--terminal");
+        }
+
         for (var i = 0; i + 1 < runtime.GlobalArgs.Count; i += 2)
         {
             args.AddRange(["--runtime-arg", $"{runtime.GlobalArgs[i]}={runtime.GlobalArgs[i + 1]}"]);
@@ -109,6 +125,19 @@ public sealed class Conmon(IOciRuntime runtime, string binary = "conmon")
         try
         {
             return Fifo.TryWrite(Path.Combine(bundle, "ctl"), "2 0 0\n"u8.ToArray());
+        }
+        catch (FileNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Sets the terminal size of a container with a tty (ctl message type 1: height, width).</summary>
+    public static bool RequestResize(string bundle, ushort columns, ushort rows)
+    {
+        try
+        {
+            return Fifo.TryWrite(Path.Combine(bundle, "ctl"), Encoding.ASCII.GetBytes($"1 {rows} {columns}\n"));
         }
         catch (FileNotFoundException)
         {

@@ -277,7 +277,7 @@ public sealed class PodRuntime
 
             var spec = ContainerSpec.Build(id, config, sandbox, process, rootfs, PodFiles.Mounts(Path.Combine(options.SandboxesDir, sandbox.Id)), cgroupPath, facts);
             await WriteSpecAsync(bundle, spec, ct);
-            var created = await conmon.CreateAsync(id, bundle, MonitorFor(id, logFile), ct);
+            var created = await conmon.CreateAsync(id, bundle, MonitorFor(id, logFile), ct, (config.Stdin, config.StdinOnce, config.Tty));
             var record = new ContainerRecord
             {
                 Id = id,
@@ -487,6 +487,22 @@ public sealed class PodRuntime
         }
 
         return await ExecSession.StartAsync(oci, container.Id, spec.Process with { Args = command, Terminal = tty, Env = env }, stdin, ct);
+    }
+
+    /// <summary>
+    /// Where a running container's monitor takes attaching clients: its attach socket (a
+    /// SEQPACKET socket conmon makes under the sockets directory) and the bundle whose ctl FIFO
+    /// resizes the terminal.
+    /// </summary>
+    public async Task<(ContainerRecord Container, string AttachSocket, string Bundle)> AttachPointAsync(string idOrPrefix, CancellationToken ct)
+    {
+        var container = await RefreshAsync(FindContainer(idOrPrefix) ?? throw new NotFoundException($"container {idOrPrefix} not found"), ct);
+        if (container.State != ContainerState.Running)
+        {
+            throw new PreconditionException($"container {container.Config.Name} is not running");
+        }
+
+        return (container, Path.Combine(options.SocketsDir, container.Id, "attach"), Path.Combine(options.BundlesDir, container.Id));
     }
 
     /// <summary>
@@ -776,6 +792,7 @@ public sealed class PodRuntime
             Capabilities = CapabilitiesSpec.Of(caps) with { Inheritable = ambient, Ambient = ambient },
             Rlimits = SpecDefaults.Rlimits(hardNofile),
             NoNewPrivileges = security.NoNewPrivileges && !security.Privileged,
+            Terminal = config.Tty,
             OomScoreAdj = ClampOomScore(config.Limits.OomScoreAdj),
         };
         return (process, user);
@@ -847,6 +864,7 @@ public sealed class PodRuntime
     {
         await TryAsync(() => oci.DeleteAsync(id, CancellationToken.None), $"delete infra {id}");
         File.Delete(Path.Combine(options.ExitDir, id));
+        DeleteAttachLink(id);
         TryDelete(bundle);
         TryDelete(filesDir);
     }
@@ -857,8 +875,19 @@ public sealed class PodRuntime
         var rootfs = Path.Combine(options.BundlesDir, id, "rootfs");
         Mounts.Unmount(rootfs);
         File.Delete(Path.Combine(options.ExitDir, id));
+        DeleteAttachLink(id);
         TryDelete(Path.Combine(options.BundlesDir, id));
         TryDelete(Path.Combine(options.ContainersDir, id));
+    }
+
+    /// <summary>conmon's symlink to the bundle, through which its attach socket is reached;
+    /// after a reboot the whole directory is gone.</summary>
+    private void DeleteAttachLink(string id)
+    {
+        if (Directory.Exists(options.SocketsDir))
+        {
+            File.Delete(Path.Combine(options.SocketsDir, id));
+        }
     }
 
     private void TryDelete(string dir)

@@ -121,4 +121,64 @@ public class CriStreamingTests(CriNode node)
         Assert.Contains("8081", await client.ReadToEndAsync(error2), StringComparison.Ordinal);
         await client.ReadToEndAsync(data2);
     }
+
+    [Fact]
+    public async Task Attach_joins_the_containers_own_stdio_and_closing_input_ends_a_stdin_once_shell()
+    {
+        await using var pod = await node.RunPodAsync("attach");
+        var shell = CriNode.Container("shell", "sh");
+        shell.Stdin = true;
+        shell.StdinOnce = true;
+        var id = await pod.StartAsync(shell);
+        var url = (await node.Runtime.AttachAsync(new AttachRequest { ContainerId = id, Stdin = true, Stdout = true, Stderr = true })).Url;
+
+        await using var client = await SpdyClient.ConnectAsync(url, RemoteCommand);
+        var error = await client.OpenAsync(("streamtype", "error"));
+        var stdin = await client.OpenAsync(("streamtype", "stdin"));
+        var stdout = await client.OpenAsync(("streamtype", "stdout"));
+        var stderr = await client.OpenAsync(("streamtype", "stderr"));
+        await client.SendAsync(stdin, Encoding.UTF8.GetBytes("echo hello; echo oops >&2\n"), fin: true);
+
+        Assert.Equal("hello\n", await client.ReadToEndAsync(stdout));
+        Assert.Equal("oops\n", await client.ReadToEndAsync(stderr));
+        Assert.Equal("", await client.ReadToEndAsync(error));
+        var exited = await node.ExitedAsync(id);
+        Assert.Equal(0, exited.ExitCode);
+        Assert.Contains("hello", await File.ReadAllTextAsync(Path.Combine(pod.Config.LogDirectory, exited.LogPath)), StringComparison.Ordinal);
+
+        // Removing the container removes conmon's link to its attach socket too.
+        var link = Path.Combine(node.Agent.RunRoot, "attach", id);
+        Assert.True(File.Exists(link) || Directory.Exists(link));
+        await node.Runtime.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = id });
+        Assert.False(File.Exists(link) || Directory.Exists(link));
+
+        // Input goes only to a container made with stdin.
+        var sleeper = await pod.StartSleeperAsync("no-stdin");
+        var refused = await CriNode.FailsAsync(() => node.Runtime.AttachAsync(new AttachRequest { ContainerId = sleeper, Stdin = true, Stdout = true }).ResponseAsync);
+        Assert.Equal(Grpc.Core.StatusCode.FailedPrecondition, refused.StatusCode);
+    }
+
+    [Fact]
+    public async Task Attach_to_a_container_with_a_tty_resizes_its_terminal()
+    {
+        await using var pod = await node.RunPodAsync("attach-tty");
+        var shell = CriNode.Container("tty", "sh");
+        shell.Stdin = true;
+        shell.Tty = true;
+        var id = await pod.StartAsync(shell);
+        var url = (await node.Runtime.AttachAsync(new AttachRequest { ContainerId = id, Stdin = true, Stdout = true, Tty = true })).Url;
+
+        await using var client = await SpdyClient.ConnectAsync(url, RemoteCommand);
+        await client.OpenAsync(("streamtype", "error"));
+        var stdin = await client.OpenAsync(("streamtype", "stdin"));
+        var stdout = await client.OpenAsync(("streamtype", "stdout"));
+        var resize = await client.OpenAsync(("streamtype", "resize"));
+        await client.SendAsync(resize, Encoding.UTF8.GetBytes("""{"Width":77,"Height":22}"""));
+        await Task.Delay(300);
+        await client.SendAsync(stdin, Encoding.UTF8.GetBytes("tty; stty size; exit\r"));
+
+        var output = await client.ReadToEndAsync(stdout);
+        Assert.Contains("/dev/pts/", output, StringComparison.Ordinal);
+        Assert.Contains("22 77", output, StringComparison.Ordinal);
+    }
 }

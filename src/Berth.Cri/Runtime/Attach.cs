@@ -1,10 +1,38 @@
-using Grpc.Core;
+using Berth.Cri.Streaming;
+using Berth.Runtime.Model;
 
 namespace Berth.Cri.Runtime;
 
 public sealed partial class CriRuntimeService
 {
-    /// <summary>Needs a streaming server (the URL the kubelet proxies to), which Berth does not have yet.</summary>
-    public override Task<V1.AttachResponse> Attach(V1.AttachRequest request, ServerCallContext context) =>
-        throw CriErrors.Unimplemented(AttachNotImplemented);
+    /// <summary>A URL on the streaming server where the client joins the container's own stdio
+    /// (through its conmon's attach socket); valid once, for a minute.</summary>
+    public override async Task<V1.AttachResponse> Attach(V1.AttachRequest request, Grpc.Core.ServerCallContext context)
+    {
+        var container = await ContainerOrNotFoundAsync(request.ContainerId, context.CancellationToken);
+        if (!request.Stdin && !request.Stdout && !request.Stderr)
+        {
+            throw CriErrors.InvalidArgument("one of stdin, stdout and stderr must be true");
+        }
+
+        if (request.Tty && request.Stderr)
+        {
+            throw CriErrors.InvalidArgument("tty and stderr cannot both be true: a terminal has one output");
+        }
+
+        if (container.State != ContainerState.Running)
+        {
+            throw CriErrors.FailedPrecondition($"container {container.Id} is not running");
+        }
+
+        if (request.Stdin && !container.Config.Stdin)
+        {
+            throw CriErrors.FailedPrecondition($"container {container.Id} was not created with stdin: there is no input to attach to");
+        }
+
+        return new V1.AttachResponse
+        {
+            Url = streaming.AttachUrl(new AttachStreamRequest(container.Id, request.Tty || container.Config.Tty, request.Stdin, request.Stdout, request.Stderr)),
+        };
+    }
 }

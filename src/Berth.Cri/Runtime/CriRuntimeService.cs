@@ -18,8 +18,6 @@ public sealed partial class CriRuntimeService(PodRuntime runtime, IImageStore im
     /// <summary>Runtime handlers this node serves; "" is the default one (runc).</summary>
     internal static readonly IReadOnlyList<string> Handlers = ["", "runc"];
 
-    private const string AttachNotImplemented = "attach is not implemented yet: use exec";
-
     /// <summary>For the free-form "info" of verbose status answers (crictl inspect shows it).</summary>
     private static readonly JsonSerializerOptions VerboseJson = new(JsonSerializerDefaults.Web);
 

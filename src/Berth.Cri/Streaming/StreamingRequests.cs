@@ -6,6 +6,9 @@ namespace Berth.Cri.Streaming;
 /// <summary>An exec the kubelet asked for, to be served when its client connects to the URL.</summary>
 public sealed record ExecStreamRequest(string ContainerId, IReadOnlyList<string> Command, bool Tty, bool Stdin, bool Stdout, bool Stderr);
 
+/// <summary>An attach to a container's own stdio.</summary>
+public sealed record AttachStreamRequest(string ContainerId, bool Tty, bool Stdin, bool Stdout, bool Stderr);
+
 /// <summary>A port forward into a sandbox's network namespace.</summary>
 public sealed record PortForwardStreamRequest(string SandboxId);
 

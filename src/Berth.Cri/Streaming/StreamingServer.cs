@@ -35,11 +35,14 @@ public sealed class StreamingServer(StreamingRequests requests, PodRuntime runti
 
     public string ExecUrl(ExecStreamRequest request) => $"{BaseUrl}/exec/{requests.Add(request)}";
 
+    public string AttachUrl(AttachStreamRequest request) => $"{BaseUrl}/attach/{requests.Add(request)}";
+
     public string PortForwardUrl(PortForwardStreamRequest request) => $"{BaseUrl}/portforward/{requests.Add(request)}";
 
     public static void Map(IEndpointRouteBuilder endpoints)
     {
         endpoints.MapMethods("/exec/{token}", ["GET", "POST"], (HttpContext context, string token) => context.RequestServices.GetRequiredService<StreamingServer>().ExecAsync(context, token));
+        endpoints.MapMethods("/attach/{token}", ["GET", "POST"], (HttpContext context, string token) => context.RequestServices.GetRequiredService<StreamingServer>().AttachAsync(context, token));
         endpoints.MapMethods("/portforward/{token}", ["GET", "POST"], (HttpContext context, string token) => context.RequestServices.GetRequiredService<StreamingServer>().PortForwardAsync(context, token));
     }
 
@@ -117,6 +120,110 @@ public sealed class StreamingServer(StreamingRequests requests, PodRuntime runti
             await error.WriteAsync(code == 0 ? Status("Success", null) : ExitStatus(code), CancellationToken.None);
             await CloseAllAsync(streams.Values);
         }
+    }
+
+    /// <summary>
+    /// Joins the container's stdio through its conmon's attach socket (SEQPACKET): conmon sends
+    /// output as messages whose first byte names the stream (2 stdout, 3 stderr) and takes
+    /// input as it comes; shutting down the sending side is end of input. Resizes go to conmon's
+    /// ctl FIFO. Leaving (or the container ending) closes every stream; the container runs on.
+    /// </summary>
+    private async Task AttachAsync(HttpContext context, string token)
+    {
+        if (requests.Take<AttachStreamRequest>(token) is not { } request)
+        {
+            await RefuseAsync(context, StatusCodes.Status404NotFound, "unknown or expired attach token");
+            return;
+        }
+
+        await using var session = await UpgradeAsync(context, RemoteCommandV4);
+        if (session is null)
+        {
+            return;
+        }
+
+        var expected = new List<string> { "error" };
+        expected.AddRange(new[] { ("stdin", request.Stdin), ("stdout", request.Stdout), ("stderr", request.Stderr && !request.Tty), ("resize", request.Tty) }.Where(s => s.Item2).Select(s => s.Item1));
+        var streams = await CollectAsync(session, expected);
+        if (streams is null)
+        {
+            return;
+        }
+
+        Socket socket;
+        string bundle;
+        try
+        {
+            (_, var path, bundle) = await runtime.AttachPointAsync(request.ContainerId, context.RequestAborted);
+            socket = await UnixSockets.ConnectAsync(path, SocketType.Seqpacket, context.RequestAborted);
+        }
+        catch (Exception e) when (e is NotFoundException or PreconditionException or SocketException or IOException)
+        {
+            await streams["error"].WriteAsync(Status("Failure", $"cannot attach to container {request.ContainerId}: {e.Message}"), CancellationToken.None);
+            await CloseAllAsync(streams.Values);
+            return;
+        }
+
+        using (socket)
+        {
+            if (streams.TryGetValue("stdin", out var stdin))
+            {
+                _ = Task.Run(async () =>
+                {
+                    try
+                    {
+                        while (await stdin.ReadAsync(CancellationToken.None) is { } chunk)
+                        {
+                            await socket.SendAsync(chunk, SocketFlags.None);
+                        }
+
+                        socket.Shutdown(SocketShutdown.Send);
+                    }
+                    catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                    {
+                    }
+                });
+            }
+
+            if (streams.TryGetValue("resize", out var resize))
+            {
+                _ = Task.Run(async () =>
+                {
+                    var sizes = new SizeReader();
+                    while (await resize.ReadAsync(CancellationToken.None) is { } chunk)
+                    {
+                        foreach (var (width, height) in sizes.Add(chunk))
+                        {
+                            Conmon.RequestResize(bundle, width, height);
+                        }
+                    }
+                });
+            }
+
+            var output = Task.Run(async () =>
+            {
+                var buffer = new byte[8192 + 1];
+                try
+                {
+                    int n;
+                    while ((n = await socket.ReceiveAsync(buffer, SocketFlags.None)) > 0)
+                    {
+                        var target = buffer[0] == 3 ? streams.GetValueOrDefault("stderr") : streams.GetValueOrDefault("stdout");
+                        if (target is not null)
+                        {
+                            await target.WriteAsync(buffer.AsMemory(1, n - 1), CancellationToken.None);
+                        }
+                    }
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                }
+            });
+
+            await Task.WhenAny(output, session.Completion);
+        }
+
+        await CloseAllAsync(streams.Values);
     }
 
     private async Task PortForwardAsync(HttpContext context, string token)
@@ -315,42 +422,13 @@ public sealed class StreamingServer(StreamingRequests requests, PodRuntime runti
     /// <summary>Terminal sizes, as JSON objects {"Width": w, "Height": h}, one after another.</summary>
     private static async Task ResizeAsync(SpdyStream source, ExecSession exec)
     {
-        var pending = new List<byte>();
+        var sizes = new SizeReader();
         while (await source.ReadAsync(CancellationToken.None) is { } chunk)
         {
-            pending.AddRange(chunk);
-            while (pending.Count > 0 && TryReadSize([.. pending], out var consumed, out var width, out var height))
+            foreach (var (width, height) in sizes.Add(chunk))
             {
-                pending.RemoveRange(0, consumed);
                 exec.Resize(width, height);
             }
-        }
-    }
-
-    private static bool TryReadSize(byte[] buffer, out int consumed, out ushort width, out ushort height)
-    {
-        (consumed, width, height) = (0, 0, 0);
-        var reader = new Utf8JsonReader(buffer, isFinalBlock: false, default);
-        try
-        {
-            if (!JsonDocument.TryParseValue(ref reader, out var document))
-            {
-                return false;
-            }
-
-            using (document)
-            {
-                consumed = (int)reader.BytesConsumed;
-                var root = document.RootElement;
-                width = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("Width", out var w) && w.TryGetUInt16(out var wv) ? wv : (ushort)0;
-                height = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("Height", out var h) && h.TryGetUInt16(out var hv) ? hv : (ushort)0;
-                return true;
-            }
-        }
-        catch (JsonException)
-        {
-            consumed = buffer.Length; // not a size: dropped
-            return true;
         }
     }
 
@@ -387,5 +465,48 @@ public sealed class StreamingServer(StreamingRequests requests, PodRuntime runti
     {
         context.Response.StatusCode = status;
         await context.Response.WriteAsync(message + "\n");
+    }
+}
+
+/// <summary>The resize stream's terminal sizes: JSON objects {"Width": w, "Height": h} that may
+/// arrive split or several in one frame.</summary>
+internal sealed class SizeReader
+{
+    private readonly List<byte> pending = [];
+
+    public IEnumerable<(ushort Width, ushort Height)> Add(byte[] chunk)
+    {
+        pending.AddRange(chunk);
+        var sizes = new List<(ushort, ushort)>();
+        while (pending.Count > 0)
+        {
+            var buffer = pending.ToArray();
+            var reader = new Utf8JsonReader(buffer, isFinalBlock: false, default);
+            try
+            {
+                if (!JsonDocument.TryParseValue(ref reader, out var document))
+                {
+                    break;
+                }
+
+                using (document)
+                {
+                    pending.RemoveRange(0, (int)reader.BytesConsumed);
+                    var root = document.RootElement;
+                    if (root.ValueKind == JsonValueKind.Object
+                        && root.TryGetProperty("Width", out var w) && w.TryGetUInt16(out var width)
+                        && root.TryGetProperty("Height", out var h) && h.TryGetUInt16(out var height))
+                    {
+                        sizes.Add((width, height));
+                    }
+                }
+            }
+            catch (JsonException)
+            {
+                pending.Clear(); // not a size: dropped
+            }
+        }
+
+        return sizes;
     }
 }

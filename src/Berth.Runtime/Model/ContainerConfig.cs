@@ -47,6 +47,15 @@ public sealed record ContainerConfig
     /// <summary>Host device nodes the container gets, with cgroup access to them.</summary>
     public IReadOnlyList<ContainerDevice> Devices { get; init; } = [];
 
+    /// <summary>The container's stdin stays open to attaching clients (kubectl attach, run -i).</summary>
+    public bool Stdin { get; init; }
+
+    /// <summary>With <see cref="Stdin"/>: the first attached client to close its input closes the container's.</summary>
+    public bool StdinOnce { get; init; }
+
+    /// <summary>The container's process gets a terminal (its stdout and stderr become one).</summary>
+    public bool Tty { get; init; }
+
     /// <summary>"SIGINT", "SIGQUIT", ...: what stopping sends first; null means the image's
     /// StopSignal, else SIGTERM.</summary>
     public string? StopSignal { get; init; }

@@ -52,6 +52,9 @@ public static class ContainerConfigs
             Args = [.. container.Args ?? []],
             Env = [.. (container.Env ?? []).Select(e => KeyValuePair.Create(e.Name, e.Value ?? ""))],
             WorkingDir = container.WorkingDir,
+            Stdin = container.Stdin == true,
+            StdinOnce = container.StdinOnce == true,
+            Tty = container.Tty == true,
             Mounts = [.. (container.VolumeMounts ?? []).Select(m => new ContainerMount(
                 string.IsNullOrEmpty(m.SubPath) ? volumePaths[m.Name] : Path.Combine(volumePaths[m.Name], m.SubPath),
                 m.MountPath,
