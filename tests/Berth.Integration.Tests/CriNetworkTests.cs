@@ -18,7 +18,8 @@ public class CriNetworkTests(CniNode node)
     private static ContainerConfig WebServer(string name) =>
         CriNode.Container(name, "sh", "-c", "mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www");
 
-    private static async Task<string> GetAsync(string url) =>
+    /// <summary>The body at <paramref name="url"/> once it answers (a pod's server takes a moment to listen).</summary>
+    internal static async Task<string> GetAsync(string url) =>
         await Eventually.UntilAsync(
             async () =>
             {
@@ -211,22 +212,7 @@ public class PlayNetworkTests(CniNode node)
             var ip = (string)pods.Single(p => (string)p!["name"]! == "played-web")!["podIps"]![0]!;
             Assert.StartsWith(node.SubnetPrefix, ip, StringComparison.Ordinal);
 
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
-            Assert.Equal("played\n", await Eventually.UntilAsync(
-                async () =>
-                {
-                    try
-                    {
-                        return await http.GetStringAsync($"http://127.0.0.1:{hostPort}/");
-                    }
-                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-                    {
-                        return "";
-                    }
-                },
-                body => body.Length > 0,
-                TimeSpan.FromSeconds(20),
-                "the host port answering"));
+            Assert.Equal("played\n", await CriNetworkTests.GetAsync($"http://127.0.0.1:{hostPort}/"));
             Assert.Contains(ip, node.ReservedIps());
         }
 

@@ -1,5 +1,4 @@
 using Berth.Cri.Streaming;
-using Berth.Runtime.Model;
 
 namespace Berth.Cri.Runtime;
 
@@ -10,20 +9,7 @@ public sealed partial class CriRuntimeService
     public override async Task<V1.AttachResponse> Attach(V1.AttachRequest request, Grpc.Core.ServerCallContext context)
     {
         var container = await ContainerOrNotFoundAsync(request.ContainerId, context.CancellationToken);
-        if (!request.Stdin && !request.Stdout && !request.Stderr)
-        {
-            throw CriErrors.InvalidArgument("one of stdin, stdout and stderr must be true");
-        }
-
-        if (request.Tty && request.Stderr)
-        {
-            throw CriErrors.InvalidArgument("tty and stderr cannot both be true: a terminal has one output");
-        }
-
-        if (container.State != ContainerState.Running)
-        {
-            throw CriErrors.FailedPrecondition($"container {container.Id} is not running");
-        }
+        CheckStdio(container, request.Stdin, request.Stdout, request.Stderr, request.Tty);
 
         if (request.Stdin && !container.Config.Stdin)
         {

@@ -17,12 +17,23 @@ public sealed partial class CriRuntimeService
             throw CriErrors.InvalidArgument("cmd is required");
         }
 
-        if (!request.Stdin && !request.Stdout && !request.Stderr)
+        CheckStdio(container, request.Stdin, request.Stdout, request.Stderr, request.Tty);
+
+        return new V1.ExecResponse
+        {
+            Url = streaming.ExecUrl(new ExecStreamRequest(container.Id, [.. request.Cmd], request.Tty, request.Stdin, request.Stdout, request.Stderr)),
+        };
+    }
+
+    /// <summary>What Exec and Attach both require: some stream, one output with a tty, a running container.</summary>
+    private static void CheckStdio(ContainerRecord container, bool stdin, bool stdout, bool stderr, bool tty)
+    {
+        if (!stdin && !stdout && !stderr)
         {
             throw CriErrors.InvalidArgument("one of stdin, stdout and stderr must be true");
         }
 
-        if (request.Tty && request.Stderr)
+        if (tty && stderr)
         {
             throw CriErrors.InvalidArgument("tty and stderr cannot both be true: a terminal has one output");
         }
@@ -31,10 +42,5 @@ public sealed partial class CriRuntimeService
         {
             throw CriErrors.FailedPrecondition($"container {container.Id} is not running");
         }
-
-        return new V1.ExecResponse
-        {
-            Url = streaming.ExecUrl(new ExecStreamRequest(container.Id, [.. request.Cmd], request.Tty, request.Stdin, request.Stdout, request.Stderr)),
-        };
     }
 }

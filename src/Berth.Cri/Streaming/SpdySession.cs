@@ -81,17 +81,7 @@ public sealed class SpdySession : IAsyncDisposable
             header[5] = (byte)(chunk.Length >> 16);
             header[6] = (byte)(chunk.Length >> 8);
             header[7] = (byte)chunk.Length;
-            await writeLock.WaitAsync(ct);
-            try
-            {
-                await transport.WriteAsync(header, ct);
-                await transport.WriteAsync(chunk, ct);
-                await transport.FlushAsync(ct);
-            }
-            finally
-            {
-                writeLock.Release();
-            }
+            await WriteFrameAsync(header, chunk, ct);
         }
         while (!data.IsEmpty);
     }
@@ -215,6 +205,12 @@ public sealed class SpdySession : IAsyncDisposable
         header[5] = (byte)(payload.Length >> 16);
         header[6] = (byte)(payload.Length >> 8);
         header[7] = (byte)payload.Length;
+        await WriteFrameAsync(header, payload, ct);
+    }
+
+    /// <summary>One frame, whole: frames of several streams must not interleave.</summary>
+    private async Task WriteFrameAsync(byte[] header, ReadOnlyMemory<byte> payload, CancellationToken ct)
+    {
         await writeLock.WaitAsync(ct);
         try
         {

@@ -48,26 +48,13 @@ public sealed class StreamingServer(StreamingRequests requests, PodRuntime runti
 
     private async Task ExecAsync(HttpContext context, string token)
     {
-        if (requests.Take<ExecStreamRequest>(token) is not { } request)
-        {
-            await RefuseAsync(context, StatusCodes.Status404NotFound, "unknown or expired exec token");
-            return;
-        }
-
-        await using var session = await UpgradeAsync(context, RemoteCommandV4);
-        if (session is null)
+        if (await TakeAsync<ExecStreamRequest>(context, token) is not { } request
+            || await StartRemoteCommandAsync(context, request.Stdin, request.Stdout, request.Stderr, request.Tty, $"exec in {request.ContainerId}") is not var (session, streams))
         {
             return;
         }
 
-        var expected = new List<string> { "error" };
-        expected.AddRange(new[] { ("stdin", request.Stdin), ("stdout", request.Stdout), ("stderr", request.Stderr && !request.Tty), ("resize", request.Tty) }.Where(s => s.Item2).Select(s => s.Item1));
-        var streams = await CollectAsync(session, expected);
-        if (streams is null)
-        {
-            logger.LogWarning("exec in {Container}: the client did not open its streams in time", request.ContainerId);
-            return;
-        }
+        await using var owned = session;
 
         var error = streams["error"];
         ExecSession exec;
@@ -130,25 +117,13 @@ public sealed class StreamingServer(StreamingRequests requests, PodRuntime runti
     /// </summary>
     private async Task AttachAsync(HttpContext context, string token)
     {
-        if (requests.Take<AttachStreamRequest>(token) is not { } request)
-        {
-            await RefuseAsync(context, StatusCodes.Status404NotFound, "unknown or expired attach token");
-            return;
-        }
-
-        await using var session = await UpgradeAsync(context, RemoteCommandV4);
-        if (session is null)
+        if (await TakeAsync<AttachStreamRequest>(context, token) is not { } request
+            || await StartRemoteCommandAsync(context, request.Stdin, request.Stdout, request.Stderr, request.Tty, $"attach to {request.ContainerId}") is not var (session, streams))
         {
             return;
         }
 
-        var expected = new List<string> { "error" };
-        expected.AddRange(new[] { ("stdin", request.Stdin), ("stdout", request.Stdout), ("stderr", request.Stderr && !request.Tty), ("resize", request.Tty) }.Where(s => s.Item2).Select(s => s.Item1));
-        var streams = await CollectAsync(session, expected);
-        if (streams is null)
-        {
-            return;
-        }
+        await using var owned = session;
 
         Socket socket;
         string bundle;
@@ -228,9 +203,8 @@ public sealed class StreamingServer(StreamingRequests requests, PodRuntime runti
 
     private async Task PortForwardAsync(HttpContext context, string token)
     {
-        if (requests.Take<PortForwardStreamRequest>(token) is not { } request)
+        if (await TakeAsync<PortForwardStreamRequest>(context, token) is not { } request)
         {
-            await RefuseAsync(context, StatusCodes.Status404NotFound, "unknown or expired port-forward token");
             return;
         }
 
@@ -325,6 +299,42 @@ public sealed class StreamingServer(StreamingRequests requests, PodRuntime runti
             socket.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The request a token stands for; a 404 answered when there is none.</summary>
+    private async Task<T?> TakeAsync<T>(HttpContext context, string token)
+        where T : class
+    {
+        var request = requests.Take<T>(token);
+        if (request is null)
+        {
+            await RefuseAsync(context, StatusCodes.Status404NotFound, "unknown or expired streaming token");
+        }
+
+        return request;
+    }
+
+    /// <summary>
+    /// The upgrade to remotecommand v4 and the streams the client opens for it: error always,
+    /// then stdin, stdout, stderr (not with a tty) and resize (only with one), as asked.
+    /// </summary>
+    private async Task<(SpdySession Session, Dictionary<string, SpdyStream> Streams)?> StartRemoteCommandAsync(HttpContext context, bool stdin, bool stdout, bool stderr, bool tty, string what)
+    {
+        var session = await UpgradeAsync(context, RemoteCommandV4);
+        if (session is null)
+        {
+            return null;
+        }
+
+        List<string> expected = ["error", .. new[] { ("stdin", stdin), ("stdout", stdout), ("stderr", stderr && !tty), ("resize", tty) }.Where(s => s.Item2).Select(s => s.Item1)];
+        if (await CollectAsync(session, expected) is { } streams)
+        {
+            return (session, streams);
+        }
+
+        logger.LogWarning("{What}: the client did not open its streams in time", what);
+        await session.DisposeAsync();
+        return null;
     }
 
     /// <summary>Answers the SPDY upgrade with the one protocol version offered that Berth speaks.</summary>
