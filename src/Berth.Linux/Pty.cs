@@ -38,12 +38,7 @@ public static partial class Pty
 
         // Raw from the start, as runc would set it: nothing written before runc takes over is
         // echoed back or translated.
-        var termios = new byte[128];
-        if (TcGetAttr(slave, termios) == 0)
-        {
-            CfMakeRaw(termios);
-            _ = TcSetAttr(slave, 0, termios);
-        }
+        TerminalMode.MakeRaw(slave);
 
         return (handle, slave);
     }
@@ -75,15 +70,6 @@ public static partial class Pty
 
     [LibraryImport("libc", EntryPoint = "ptsname_r", SetLastError = true)]
     private static partial int PtsNameR(int fd, [Out] byte[] buffer, nuint length);
-
-    [LibraryImport("libc", EntryPoint = "tcgetattr", SetLastError = true)]
-    private static partial int TcGetAttr(int fd, [Out] byte[] termios);
-
-    [LibraryImport("libc", EntryPoint = "cfmakeraw")]
-    private static partial void CfMakeRaw([In, Out] byte[] termios);
-
-    [LibraryImport("libc", EntryPoint = "tcsetattr", SetLastError = true)]
-    private static partial int TcSetAttr(int fd, int when, [In] byte[] termios);
 
     [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
     private static partial int Ioctl(int fd, ulong request, ref WinSize size);

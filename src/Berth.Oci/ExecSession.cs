@@ -43,14 +43,15 @@ public sealed class ExecSession : IAsyncDisposable
     public bool Tty => master is not null;
 
     /// <param name="stdin">Keep an input open to the process; without it, it reads end of file.</param>
-    public static async Task<ExecSession> StartAsync(IOciRuntime oci, string id, ProcessSpec process, bool stdin, CancellationToken ct)
+    /// <param name="size">The terminal's size from the start (columns, rows), so that the command never sees 0×0.</param>
+    public static async Task<ExecSession> StartAsync(IOciRuntime oci, string id, ProcessSpec process, bool stdin, CancellationToken ct, (ushort Columns, ushort Rows)? size = null)
     {
         var dir = Directory.CreateTempSubdirectory("berth-exec-").FullName;
         try
         {
             await File.WriteAllTextAsync(Path.Combine(dir, "process.json"), JsonSerializer.Serialize(process, RuntimeSpec.Json), ct);
             IReadOnlyList<string> args = [oci.Binary, .. oci.GlobalArgs, "exec", "--pid-file", Path.Combine(dir, "pid"), "--process", Path.Combine(dir, "process.json"), id];
-            return process.Terminal ? StartWithTerminal(args, dir, stdin) : StartWithPipes(args, dir, stdin);
+            return process.Terminal ? StartWithTerminal(args, dir, stdin, size) : StartWithPipes(args, dir, stdin);
         }
         catch
         {
@@ -97,11 +98,16 @@ public sealed class ExecSession : IAsyncDisposable
     /// stdio, which must be a terminal too (it sets it raw and reads its size from it): a pty
     /// pair of Berth's, whose master is the session's input and output.
     /// </summary>
-    private static ExecSession StartWithTerminal(IReadOnlyList<string> args, string dir, bool stdin)
+    private static ExecSession StartWithTerminal(IReadOnlyList<string> args, string dir, bool stdin, (ushort Columns, ushort Rows)? size)
     {
         var (master, slave) = Pty.Open();
         try
         {
+            if (size is { Columns: > 0, Rows: > 0 } initial)
+            {
+                Pty.Resize(master, initial.Columns, initial.Rows);
+            }
+
             var env = new Dictionary<string, string> { ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin" };
             var pid = ChildSpawn.Spawn(args[0], args, env, new Dictionary<int, int> { [0] = slave, [1] = slave, [2] = slave });
             var terminal = new FileStream(master, FileAccess.ReadWrite, bufferSize: 0);

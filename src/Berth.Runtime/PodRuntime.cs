@@ -471,7 +471,7 @@ public sealed class PodRuntime
     /// exec): the container's process settings (user, capabilities, environment) with a terminal
     /// when asked for. With a terminal, TERM is set unless the container sets it, as CRI-O does.
     /// </summary>
-    public async Task<ExecSession> ExecStreamAsync(string idOrPrefix, IReadOnlyList<string> command, bool tty, bool stdin, CancellationToken ct)
+    public async Task<ExecSession> ExecStreamAsync(string idOrPrefix, IReadOnlyList<string> command, bool tty, bool stdin, CancellationToken ct, (ushort Columns, ushort Rows)? size = null)
     {
         var container = await RefreshAsync(FindContainer(idOrPrefix) ?? throw new NotFoundException($"container {idOrPrefix} not found"), ct);
         if (container.State != ContainerState.Running)
@@ -486,7 +486,7 @@ public sealed class PodRuntime
             env = [.. env, "TERM=xterm"];
         }
 
-        return await ExecSession.StartAsync(oci, container.Id, spec.Process with { Args = command, Terminal = tty, Env = env }, stdin, ct);
+        return await ExecSession.StartAsync(oci, container.Id, spec.Process with { Args = command, Terminal = tty, Env = env }, stdin, ct, size);
     }
 
     /// <summary>

@@ -84,6 +84,19 @@ public partial class LogsAndExecTests(TestNode node)
         var unknown = await node.Agent.BerthAsync("exec", "no-such-pod", "--", "true");
         Assert.Equal(1, unknown.ExitCode);
         Assert.Contains("not found", unknown.Stderr);
+
+        // -i streams this process's input to the command, through the agent's streaming server.
+        var upper = await Shell.RunAsync(["--socket", node.Agent.Socket, "exec", "-i", "execer", "-c", "main", "--", "tr", "a-z", "A-Z"], stdin: "hello berth\n");
+        Assert.True(upper.ExitCode == 0, upper.ToString());
+        Assert.Equal("HELLO BERTH\n", upper.Stdout);
+        var failing = await Shell.RunAsync(["--socket", node.Agent.Socket, "exec", "-i", "execer", "-c", "main", "--", "sh", "-c", "cat >/dev/null; echo oops >&2; exit 7"], stdin: "ignored");
+        Assert.Equal(7, failing.ExitCode);
+        Assert.Equal("oops\n", failing.Stderr);
+
+        // -it gives the command a terminal of this one's size (script makes the terminal here).
+        var terminal = await Shell.HostAsync("script", "-qec", $"stty cols 91 rows 33; dotnet {Shell.BerthDll} --socket {node.Agent.Socket} exec -it execer -c main -- sh -c 'tty; stty size'", "/dev/null");
+        Assert.Contains("/dev/pts/", terminal, StringComparison.Ordinal);
+        Assert.Contains("33 91", terminal, StringComparison.Ordinal);
     }
 
     [Fact]

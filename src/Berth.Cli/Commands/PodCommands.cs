@@ -166,10 +166,20 @@ public static class PodCommands
         var pod = new Argument<string>("POD");
         var argv = new Argument<string[]>("COMMAND") { Arity = ArgumentArity.OneOrMore, Description = "The command and its arguments (after --)" };
         var container = new Option<string?>("--container", "-c") { Description = "Container name (needed when the pod has several)" };
-        var timeout = new Option<int>("--timeout") { Description = "Seconds before the command is killed", DefaultValueFactory = _ => 600 };
-        var command = new Command("exec", "Run a command in a running container; its stdout, stderr and exit code are passed through") { pod, argv, container, timeout };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds before the command is killed (without -i and -t)", DefaultValueFactory = _ => 600 };
+        var stdin = new Option<bool>("--stdin", "-i") { Description = "Pass this terminal's input to the command" };
+        var tty = new Option<bool>("--tty", "-t") { Description = "Give the command a terminal (this one's size, raw input)" };
+        var command = new Command("exec", "Run a command in a running container; its stdout, stderr and exit code are passed through") { pod, argv, container, timeout, stdin, tty };
         command.SetAction(async (parse, ct) =>
         {
+            if (parse.GetValue(stdin) || parse.GetValue(tty))
+            {
+                var streamRequest = new ExecStreamRequest { Pod = parse.GetValue(pod), Container = parse.GetValue(container) ?? "", Stdin = parse.GetValue(stdin), Tty = parse.GetValue(tty) };
+                streamRequest.Command.AddRange(parse.GetValue(argv)!);
+                var url = (await Global.Client(parse).ExecStreamAsync(streamRequest, cancellationToken: ct)).Url;
+                return await InteractiveExec.RunAsync(url, streamRequest.Stdin, streamRequest.Tty, ct);
+            }
+
             var request = new ExecRequest { Pod = parse.GetValue(pod), Container = parse.GetValue(container) ?? "", TimeoutSeconds = parse.GetValue(timeout) };
             request.Command.AddRange(parse.GetValue(argv)!);
             var response = await Global.Client(parse).ExecAsync(request, cancellationToken: ct);

@@ -57,10 +57,30 @@ public sealed class StreamingServer(StreamingRequests requests, PodRuntime runti
         await using var owned = session;
 
         var error = streams["error"];
+
+        // kubectl sends the terminal's size right after opening the streams: a moment's wait
+        // for it lets the command start with its real size rather than 0×0.
+        var sizes = new SizeReader();
+        (ushort Columns, ushort Rows)? initial = null;
+        if (streams.TryGetValue("resize", out var resizeStream))
+        {
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            try
+            {
+                while (initial is null && await resizeStream.ReadAsync(wait.Token) is { } chunk)
+                {
+                    initial = sizes.Add(chunk).Select(s => ((ushort, ushort)?)s).LastOrDefault();
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
         ExecSession exec;
         try
         {
-            exec = await runtime.ExecStreamAsync(request.ContainerId, request.Command, request.Tty, request.Stdin, context.RequestAborted);
+            exec = await runtime.ExecStreamAsync(request.ContainerId, request.Command, request.Tty, request.Stdin, context.RequestAborted, initial);
         }
         catch (Exception e) when (e is NotFoundException or PreconditionException or CommandException or IOException)
         {
@@ -87,9 +107,9 @@ public sealed class StreamingServer(StreamingRequests requests, PodRuntime runti
                 _ = PumpInAsync(stdin, input, closeAtEnd: !exec.Tty);
             }
 
-            if (streams.TryGetValue("resize", out var resize))
+            if (resizeStream is not null)
             {
-                _ = ResizeAsync(resize, exec);
+                _ = ResizeAsync(resizeStream, sizes, exec);
             }
 
             // A client that goes away ends its command too (disposing the session kills it).
@@ -430,9 +450,8 @@ public sealed class StreamingServer(StreamingRequests requests, PodRuntime runti
     }
 
     /// <summary>Terminal sizes, as JSON objects {"Width": w, "Height": h}, one after another.</summary>
-    private static async Task ResizeAsync(SpdyStream source, ExecSession exec)
+    private static async Task ResizeAsync(SpdyStream source, SizeReader sizes, ExecSession exec)
     {
-        var sizes = new SizeReader();
         while (await source.ReadAsync(CancellationToken.None) is { } chunk)
         {
             foreach (var (width, height) in sizes.Add(chunk))

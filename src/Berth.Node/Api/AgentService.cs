@@ -13,7 +13,7 @@ using Grpc.Core;
 namespace Berth.Node.Api;
 
 /// <summary>berth.v1.Agent: the CLI's door into the agent.</summary>
-public sealed partial class AgentService(PodController pods, PodRuntime runtime, IImageStore images, AgentOptions options) : Agent.AgentBase
+public sealed partial class AgentService(PodController pods, PodRuntime runtime, IImageStore images, Berth.Cri.Streaming.StreamingServer streaming, AgentOptions options) : Agent.AgentBase
 {
     public override Task<VersionResponse> Version(VersionRequest request, ServerCallContext context) =>
         Task.FromResult(new VersionResponse
@@ -86,6 +86,25 @@ public sealed partial class AgentService(PodController pods, PodRuntime runtime,
             ExitCode = result.ExitCode,
             Stdout = ByteString.CopyFromUtf8(result.Stdout),
             Stderr = ByteString.CopyFromUtf8(result.Stderr),
+        };
+    }
+
+    public override async Task<ExecStreamResponse> ExecStream(ExecStreamRequest request, ServerCallContext context)
+    {
+        if (request.Command.Count == 0)
+        {
+            throw new ArgumentException("exec needs a command");
+        }
+
+        var id = pods.ContainerId(request.Pod, request.Container);
+        if (await runtime.GetContainerAsync(id, context.CancellationToken) is not { State: Runtime.Model.ContainerState.Running })
+        {
+            throw new PreconditionException($"container {request.Container} of pod {request.Pod} is not running");
+        }
+
+        return new ExecStreamResponse
+        {
+            Url = streaming.ExecUrl(new Berth.Cri.Streaming.ExecStreamRequest(id, [.. request.Command], request.Tty, request.Stdin, Stdout: true, Stderr: !request.Tty)),
         };
     }
 

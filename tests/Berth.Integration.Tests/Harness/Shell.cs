@@ -12,9 +12,10 @@ public static class Shell
 {
     public static string BerthDll => Path.Combine(AppContext.BaseDirectory, "berth.dll");
 
-    public static async Task<CliResult> RunAsync(IEnumerable<string> args, TimeSpan? timeout = null)
+    /// <param name="stdin">Written to berth's input, which is then closed; without it berth reads end of file at once.</param>
+    public static async Task<CliResult> RunAsync(IEnumerable<string> args, TimeSpan? timeout = null, string? stdin = null)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         start.ArgumentList.Add(BerthDll);
         foreach (var arg in args)
         {
@@ -24,6 +25,12 @@ public static class Shell
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+        }
+
+        process.StandardInput.Close();
         using var limit = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(120));
         try
         {

@@ -1,19 +1,16 @@
-extern alias agent;
-
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Text;
+using System.Threading.Channels;
 using Berth.Linux;
-using SpdyDictionary = agent::Berth.Cri.Streaming.SpdyDictionary;
 
-namespace Berth.Integration.Tests.Harness;
+namespace Berth.Cri.Streaming;
 
 /// <summary>
-/// The client side of a Kubernetes streaming URL, written from the protocol, not from the
-/// server's code: an HTTP/1.1 upgrade to SPDY/3.1, then streams opened with SYN_STREAM (headers
-/// compressed with the SPDY dictionary) and data frames. Enough to play kubectl exec and
-/// port-forward against the agent.
+/// The client side of a Kubernetes streaming URL, as kubectl's: an HTTP/1.1 upgrade to SPDY/3.1,
+/// then streams opened with SYN_STREAM (headers compressed with the SPDY dictionary) and data
+/// frames. `berth exec -it` uses it, and so do the tests of the streaming server.
 /// </summary>
 public sealed class SpdyClient : IAsyncDisposable
 {
@@ -88,6 +85,13 @@ public sealed class SpdyClient : IAsyncDisposable
 
     public Task SendAsync(uint id, byte[] data, bool fin = false) => WriteFrameAsync(control: false, type: 0, id, fin ? (byte)1 : (byte)0, data);
 
+    /// <summary>The next data the server sent on a stream; null once it closed it.</summary>
+    public async Task<byte[]?> ReadAsync(uint id, CancellationToken ct)
+    {
+        var inbox = inboxes.GetOrAdd(id, _ => new Inbox());
+        return await inbox.Chunks.Reader.WaitToReadAsync(ct) && inbox.Chunks.Reader.TryRead(out var chunk) ? chunk : null;
+    }
+
     /// <summary>Everything the server sends on a stream until it closes it.</summary>
     public async Task<string> ReadToEndAsync(uint id, TimeSpan? timeout = null)
     {
@@ -130,9 +134,14 @@ public sealed class SpdyClient : IAsyncDisposable
                         inbox.Data.AddRange(payload);
                     }
 
+                    if (payload.Length > 0)
+                    {
+                        inbox.Chunks.Writer.TryWrite(payload);
+                    }
+
                     if (fin)
                     {
-                        inbox.Closed.TrySetResult();
+                        inbox.Close();
                     }
 
                     continue;
@@ -146,7 +155,7 @@ public sealed class SpdyClient : IAsyncDisposable
                     inbox.Replied.TrySetResult();
                     if (fin)
                     {
-                        inbox.Closed.TrySetResult();
+                        inbox.Close();
                     }
                 }
             }
@@ -158,7 +167,7 @@ public sealed class SpdyClient : IAsyncDisposable
         {
             foreach (var inbox in inboxes.Values)
             {
-                inbox.Closed.TrySetResult();
+                inbox.Close();
             }
         }
     }
@@ -210,8 +219,17 @@ public sealed class SpdyClient : IAsyncDisposable
     {
         public List<byte> Data { get; } = [];
 
+        /// <summary>The same data as it comes, for readers that cannot wait for the end.</summary>
+        public Channel<byte[]> Chunks { get; } = Channel.CreateUnbounded<byte[]>();
+
         public TaskCompletionSource Replied { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public TaskCompletionSource Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Close()
+        {
+            Chunks.Writer.TryComplete();
+            Closed.TrySetResult();
+        }
     }
 }
