@@ -282,7 +282,10 @@ public sealed class PodSync(PodRuntime runtime, PodRecords records, ICgroupDrive
         var containers = pod.Containers.Select(c =>
         {
             var ran = c.Id is not null || c.LastState is not null;
-            var keepDone = !c.Init && c.Done && policy == "OnFailure" && c.LastState?.ExitCode == 0;
+            // Under OnFailure a container whose last run succeeded stays done, as the kubelet
+            // decides from the last exit code: also when it exited just before the sandbox died
+            // and no sync had marked it done yet.
+            var keepDone = !c.Init && policy == "OnFailure" && c.LastState?.ExitCode == 0;
             return keepDone
                 ? c with { Id = null }
                 : c with { Id = null, Done = false, BackoffUntil = null, RestartCount = ran ? c.RestartCount + 1 : c.RestartCount };
