@@ -74,7 +74,7 @@ public class CriStreamingTests(CriNode node)
         var stdout = await client.OpenAsync(("streamtype", "stdout"));
         var resize = await client.OpenAsync(("streamtype", "resize"));
         await client.SendAsync(resize, Encoding.UTF8.GetBytes("""{"Width":91,"Height":33}"""));
-        await Task.Delay(300);
+        await Task.Delay(1000);
         await client.SendAsync(stdin, Encoding.UTF8.GetBytes("go\r"));
 
         var output = await client.ReadToEndAsync(stdout);
@@ -177,7 +177,7 @@ public class CriStreamingTests(CriNode node)
         var stdout = await client.OpenAsync(("streamtype", "stdout"));
         var resize = await client.OpenAsync(("streamtype", "resize"));
         await client.SendAsync(resize, Encoding.UTF8.GetBytes("""{"Width":77,"Height":22}"""));
-        await Task.Delay(300);
+        await Task.Delay(1000);
         await client.SendAsync(stdin, Encoding.UTF8.GetBytes("tty; stty size; exit\r"));
 
         var output = await client.ReadToEndAsync(stdout);

@@ -94,7 +94,8 @@ public partial class LogsAndExecTests(TestNode node)
         Assert.Equal("oops\n", failing.Stderr);
 
         // -it gives the command a terminal of this one's size (script makes the terminal here).
-        var terminal = await Shell.HostAsync("script", "-qec", $"stty cols 91 rows 33; dotnet {Shell.BerthDll} --socket {node.Agent.Socket} exec -it execer -c main -- sh -c 'tty; stty size'", "/dev/null");
+        // runc sizes the container's terminal just after the process starts: hence the sleep.
+        var terminal = await Shell.HostAsync("script", "-qec", $"stty cols 91 rows 33; dotnet {Shell.BerthDll} --socket {node.Agent.Socket} exec -it execer -c main -- sh -c 'sleep 1; tty; stty size'", "/dev/null");
         Assert.Contains("/dev/pts/", terminal, StringComparison.Ordinal);
         Assert.Contains("33 91", terminal, StringComparison.Ordinal);
     }

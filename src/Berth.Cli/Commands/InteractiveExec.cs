@@ -22,19 +22,22 @@ internal static class InteractiveExec
             return ExitCodes.Failed;
         }
 
+        // The size is known before the streams open, so that it follows the resize stream at once:
+        // the server waits only a moment for it before it starts the command.
+        var size = tty ? TerminalSize() : default;
         var error = await session.OpenAsync(("streamtype", "error"));
         uint? input = stdin ? await session.OpenAsync(("streamtype", "stdin")) : null;
         var output = await session.OpenAsync(("streamtype", "stdout"));
         uint? errors = tty ? null : await session.OpenAsync(("streamtype", "stderr"));
         uint? resize = tty ? await session.OpenAsync(("streamtype", "resize")) : null;
+        if (resize is { } id)
+        {
+            await SendSizeAsync(session, id, size);
+        }
 
         // A terminal of ours goes raw: keys (Ctrl-C included) are the command's to read.
         using var raw = tty && !Console.IsInputRedirected ? TerminalMode.MakeRaw(0) : null;
-        using var winch = resize is { } r && !Console.IsOutputRedirected ? PosixSignalRegistration.Create(PosixSignal.SIGWINCH, signal => { _ = SendSizeAsync(session, r); }) : null;
-        if (resize is { } id)
-        {
-            await SendSizeAsync(session, id);
-        }
+        using var winch = resize is { } r && !Console.IsOutputRedirected ? PosixSignalRegistration.Create(PosixSignal.SIGWINCH, signal => { _ = SendSizeAsync(session, r, TerminalSize()); }) : null;
 
         if (input is { } inputId)
         {
@@ -95,9 +98,9 @@ internal static class InteractiveExec
         }
     }
 
-    private static Task SendSizeAsync(SpdyClient session, uint id)
-    {
-        var (width, height) = Console.IsOutputRedirected ? (80, 24) : (Console.WindowWidth, Console.WindowHeight);
-        return session.SendAsync(id, Encoding.UTF8.GetBytes($"{{\"Width\":{width},\"Height\":{height}}}"));
-    }
+    private static (int Width, int Height) TerminalSize() =>
+        Console.IsOutputRedirected ? (80, 24) : (Console.WindowWidth, Console.WindowHeight);
+
+    private static Task SendSizeAsync(SpdyClient session, uint id, (int Width, int Height) size) =>
+        session.SendAsync(id, Encoding.UTF8.GetBytes($"{{\"Width\":{size.Width},\"Height\":{size.Height}}}"));
 }

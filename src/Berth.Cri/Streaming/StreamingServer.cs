@@ -28,6 +28,9 @@ public sealed class StreamingServer(StreamingRequests requests, PodRuntime runti
     public const string PortForwardV1 = "portforward.k8s.io";
     private static readonly TimeSpan StreamWait = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long an exec with a tty waits for the client's first terminal size.</summary>
+    private static readonly TimeSpan FirstSizeWait = TimeSpan.FromSeconds(2);
+
     /// <summary>The server's base URL (http://127.0.0.1:port), from the listener Kestrel bound.</summary>
     public string BaseUrl =>
         server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault(a => a.StartsWith("http://127.", StringComparison.Ordinal) || a.StartsWith("http://[", StringComparison.Ordinal) || a.StartsWith("http://localhost", StringComparison.Ordinal))
@@ -64,7 +67,7 @@ public sealed class StreamingServer(StreamingRequests requests, PodRuntime runti
         (ushort Columns, ushort Rows)? initial = null;
         if (streams.TryGetValue("resize", out var resizeStream))
         {
-            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            using var wait = new CancellationTokenSource(FirstSizeWait);
             try
             {
                 while (initial is null && await resizeStream.ReadAsync(wait.Token) is { } chunk)
