@@ -9,10 +9,10 @@ public sealed record PortMapping(int ContainerPort, int HostPort, string Protoco
 
 /// <summary>What a sandbox's network was set up with, kept in its record for teardown.</summary>
 /// <param name="Config">The configuration list as it was used (JSON).</param>
-/// <param name="Result">The final plugin's result (JSON), given back to every plugin on DEL.</param>
+/// <param name="AddResult">The final plugin's ADD result (JSON), given back to every plugin on DEL.</param>
 /// <param name="NetnsPath">The pinned network namespace the plugins were given.</param>
 /// <param name="Ips">The pod's addresses without prefix length, IPv4 first.</param>
-public sealed record SandboxNetwork(string Config, string Result, string NetnsPath, IReadOnlyList<string> Ips);
+public sealed record SandboxNetwork(string Config, string AddResult, string NetnsPath, IReadOnlyList<string> Ips);
 
 /// <summary>Who a sandbox's network belongs to, passed to the plugins as CNI_ARGS the kubelet way.</summary>
 public sealed record NetworkRequest(string SandboxId, string NetnsPath, string PodName, string PodNamespace, string PodUid, IReadOnlyList<PortMapping> PortMappings);
@@ -78,7 +78,7 @@ public sealed class CniNetwork(string confDir, IReadOnlyList<string> binDirs)
 
     /// <summary>DEL through every plugin in reverse order; what is already gone is success, as the spec requires of plugins.</summary>
     public Task DelAsync(SandboxNetwork network, NetworkRequest request, CancellationToken ct) =>
-        DelAsync(CniConfig.Parse(network.Config, "sandbox record"), request, JsonNode.Parse(network.Result), ct);
+        DelAsync(CniConfig.Parse(network.Config, "sandbox record"), request, JsonNode.Parse(network.AddResult), ct);
 
     /// <summary>DEL with no ADD result at hand (a create that died before recording it).</summary>
     public Task DelAsync(CniConfig config, NetworkRequest request, CancellationToken ct) => DelAsync(config, request, null, ct);
