@@ -6,12 +6,18 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Berth.Oci;
 
+/// <summary>The output and exit code of a process run inside a container.</summary>
+public sealed record ExecResult(int ExitCode, string Stdout, string Stderr);
+
 /// <summary>
 /// A process started in a running container with its standard streams open to the caller: what
 /// interactive exec (kubectl exec) needs, with or without a terminal.
 /// </summary>
 public sealed class ExecSession : IAsyncDisposable
 {
+    /// <summary>How long a kill waits for runc's pid file, and then for runc to exit.</summary>
+    private static readonly TimeSpan KillWait = TimeSpan.FromSeconds(5);
+
     private readonly string dir;
     private readonly int pid;
     private readonly SafeFileHandle? master;
@@ -133,12 +139,24 @@ public sealed class ExecSession : IAsyncDisposable
         }
     }
 
-    /// <summary>SIGKILL to the exec'd process (not only to runc, which would leave it running).</summary>
-    public void Kill()
+    /// <summary>
+    /// SIGKILL to the exec'd process, not only to runc (which would leave it running in the
+    /// container). It is found through runc's pid file, written right after the process starts:
+    /// a kill that comes before waits for it while runc runs, for a few seconds at most.
+    /// </summary>
+    public async Task KillAsync()
     {
-        if (File.Exists(Path.Combine(dir, "pid")) && int.TryParse(File.ReadAllText(Path.Combine(dir, "pid")), out var pid))
+        var pidFile = Path.Combine(dir, "pid");
+        var until = DateTime.UtcNow + KillWait;
+        while (!Exited.IsCompleted && DateTime.UtcNow < until)
         {
-            Signals.Send(pid, Signals.Kill);
+            if (File.Exists(pidFile) && int.TryParse(await File.ReadAllTextAsync(pidFile), out var target) && target > 0)
+            {
+                Signals.Send(target, Signals.Kill);
+                return;
+            }
+
+            await Task.WhenAny(Exited, Task.Delay(20));
         }
     }
 
@@ -146,8 +164,8 @@ public sealed class ExecSession : IAsyncDisposable
     {
         if (!Exited.IsCompleted)
         {
-            Kill();
-            if (await Task.WhenAny(Exited, Task.Delay(TimeSpan.FromSeconds(5))) != Exited)
+            await KillAsync();
+            if (await Task.WhenAny(Exited, Task.Delay(KillWait)) != Exited)
             {
                 Signals.Send(pid, Signals.Kill); // runc itself
             }

@@ -12,9 +12,6 @@ public sealed record OciState(
     [property: JsonPropertyName("pid")] int Pid,
     [property: JsonPropertyName("bundle")] string Bundle);
 
-/// <summary>The output and exit code of a process run inside a container.</summary>
-public sealed record ExecResult(int ExitCode, string Stdout, string Stderr);
-
 /// <summary>The OCI runtime, behind one interface so the runtime layer can be tested on a fake.</summary>
 public interface IOciRuntime
 {
@@ -35,8 +32,6 @@ public interface IOciRuntime
     /// <summary>Removes the container; already gone is success.</summary>
     Task DeleteAsync(string id, CancellationToken ct);
 
-    Task<ExecResult> ExecAsync(string id, ProcessSpec process, TimeSpan timeout, CancellationToken ct);
-
     /// <summary>Every container the runtime knows under its state root.</summary>
     Task<IReadOnlyList<OciState>> ListAsync(CancellationToken ct);
 
@@ -47,9 +42,6 @@ public interface IOciRuntime
 /// <summary>runc, with its state kept under Berth's own root so it never mixes with other users of runc.</summary>
 public sealed class Runc(string stateRoot, string binary = "runc") : IOciRuntime
 {
-    /// <summary>How long runc may take to exit once its exec'd process was killed.</summary>
-    public static readonly TimeSpan ExecGrace = TimeSpan.FromSeconds(10);
-
     public string Binary { get; } = binary;
 
     public IReadOnlyList<string> GlobalArgs { get; } = ["--root", stateRoot];
@@ -90,65 +82,6 @@ public sealed class Runc(string stateRoot, string binary = "runc") : IOciRuntime
         if (result.ExitCode != 0 && !IsNotFound(result))
         {
             throw new CommandException(result);
-        }
-    }
-
-    /// <summary>
-    /// <c>runc exec</c> in the foreground. When the timeout runs out (or <paramref name="ct"/> is
-    /// cancelled) the exec'd process itself is killed, found through runc's pid file: killing
-    /// the runc client alone would leave it running in the container. runc, still alive, reaps it
-    /// and exits; only if it does not within <see cref="ExecGrace"/> is runc killed too.
-    /// </summary>
-    /// <exception cref="CommandException">Exit code -1: the timeout ran out.</exception>
-    public async Task<ExecResult> ExecAsync(string id, ProcessSpec process, TimeSpan timeout, CancellationToken ct)
-    {
-        var dir = Directory.CreateTempSubdirectory("berth-exec-").FullName;
-        var file = Path.Combine(dir, "process.json");
-        var pidFile = Path.Combine(dir, "pid");
-        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(process, RuntimeSpec.Json), ct);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        if (timeout != Timeout.InfiniteTimeSpan)
-        {
-            deadline.CancelAfter(timeout);
-        }
-
-        var killer = Task.CompletedTask;
-        using var registration = deadline.Token.Register(() => killer = KillExecAsync(pidFile));
-        try
-        {
-            var limit = timeout == Timeout.InfiniteTimeSpan ? timeout : timeout + ExecGrace;
-            var result = await RunAsync(["exec", "--pid-file", pidFile, "--process", file, id], CancellationToken.None, check: false, limit);
-            await killer;
-            ct.ThrowIfCancellationRequested();
-            if (deadline.IsCancellationRequested)
-            {
-                throw new CommandException(result with { ExitCode = -1, Stderr = $"timed out after {timeout}: {result.Stderr}" });
-            }
-
-            return new ExecResult(result.ExitCode, result.Stdout, result.Stderr);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
-    }
-
-    /// <summary>
-    /// SIGKILL to the process named in runc's pid file. runc writes the file right after the
-    /// process starts, so a deadline hit before that waits for it (runc's own limit ends the wait).
-    /// </summary>
-    private static async Task KillExecAsync(string pidFile)
-    {
-        var until = DateTime.UtcNow + ExecGrace;
-        while (DateTime.UtcNow < until)
-        {
-            if (File.Exists(pidFile) && int.TryParse(await File.ReadAllTextAsync(pidFile), out var pid) && pid > 0)
-            {
-                Signals.Send(pid, Signals.Kill);
-                return;
-            }
-
-            await Task.Delay(20);
         }
     }
 

@@ -454,16 +454,30 @@ public sealed class PodRuntime
         }
     }
 
+    /// <summary>
+    /// A command in a running container, run to its end with its output captured (probes,
+    /// hooks, CRI ExecSync). When <paramref name="timeout"/> runs out the exec'd process itself
+    /// is killed (not only runc, which would leave it running in the container).
+    /// </summary>
+    /// <exception cref="CommandException">Exit code -1: the timeout ran out.</exception>
     public async Task<ExecResult> ExecSyncAsync(string idOrPrefix, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken ct)
     {
-        var container = await RefreshAsync(FindContainer(idOrPrefix) ?? throw new NotFoundException($"container {idOrPrefix} not found"), ct);
-        if (container.State != ContainerState.Running)
+        var (container, process) = await RunningProcessAsync(idOrPrefix, ct);
+        await using var exec = await ExecSession.StartAsync(oci, container.Id, process with { Args = command, Terminal = false }, stdin: false, ct);
+        var stdout = new StreamReader(exec.Stdout).ReadToEndAsync(CancellationToken.None);
+        var stderr = new StreamReader(exec.Stderr!).ReadToEndAsync(CancellationToken.None);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(timeout);
+        try
         {
-            throw new PreconditionException($"container {container.Config.Name} is not running");
+            var code = await exec.Exited.WaitAsync(deadline.Token);
+            return new ExecResult(code, await stdout, await stderr);
         }
-
-        var spec = JsonSerializer.Deserialize<RuntimeSpec>(await File.ReadAllTextAsync(Path.Combine(options.BundlesDir, container.Id, "config.json"), ct), RuntimeSpec.Json)!;
-        return await oci.ExecAsync(container.Id, spec.Process with { Args = command, Terminal = false }, timeout, ct);
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            await exec.KillAsync();
+            throw new CommandException(new CommandResult(string.Join(' ', command), -1, "", $"timed out after {timeout}"));
+        }
     }
 
     /// <summary>
@@ -473,20 +487,14 @@ public sealed class PodRuntime
     /// </summary>
     public async Task<ExecSession> ExecStreamAsync(string idOrPrefix, IReadOnlyList<string> command, bool tty, bool stdin, CancellationToken ct, (ushort Columns, ushort Rows)? size = null)
     {
-        var container = await RefreshAsync(FindContainer(idOrPrefix) ?? throw new NotFoundException($"container {idOrPrefix} not found"), ct);
-        if (container.State != ContainerState.Running)
-        {
-            throw new PreconditionException($"container {container.Config.Name} is not running");
-        }
-
-        var spec = JsonSerializer.Deserialize<RuntimeSpec>(await File.ReadAllTextAsync(Path.Combine(options.BundlesDir, container.Id, "config.json"), ct), RuntimeSpec.Json)!;
-        var env = spec.Process.Env;
+        var (container, process) = await RunningProcessAsync(idOrPrefix, ct);
+        var env = process.Env;
         if (tty && !env.Any(e => e.StartsWith("TERM=", StringComparison.Ordinal)))
         {
             env = [.. env, "TERM=xterm"];
         }
 
-        return await ExecSession.StartAsync(oci, container.Id, spec.Process with { Args = command, Terminal = tty, Env = env }, stdin, ct, size);
+        return await ExecSession.StartAsync(oci, container.Id, process with { Args = command, Terminal = tty, Env = env }, stdin, ct, size);
     }
 
     /// <summary>
@@ -494,15 +502,10 @@ public sealed class PodRuntime
     /// SEQPACKET socket conmon makes under the sockets directory) and the bundle whose ctl FIFO
     /// resizes the terminal.
     /// </summary>
-    public async Task<(ContainerRecord Container, string AttachSocket, string Bundle)> AttachPointAsync(string idOrPrefix, CancellationToken ct)
+    public async Task<(string AttachSocket, string Bundle)> AttachPointAsync(string idOrPrefix, CancellationToken ct)
     {
-        var container = await RefreshAsync(FindContainer(idOrPrefix) ?? throw new NotFoundException($"container {idOrPrefix} not found"), ct);
-        if (container.State != ContainerState.Running)
-        {
-            throw new PreconditionException($"container {container.Config.Name} is not running");
-        }
-
-        return (container, Path.Combine(options.SocketsDir, container.Id, "attach"), Path.Combine(options.BundlesDir, container.Id));
+        var container = await RunningContainerAsync(idOrPrefix, ct);
+        return (Path.Combine(options.SocketsDir, container.Id, "attach"), Path.Combine(options.BundlesDir, container.Id));
     }
 
     /// <summary>
@@ -924,6 +927,22 @@ public sealed class PodRuntime
     {
         Directory.CreateDirectory(bundle);
         await AtomicFile.WriteAsync(Path.Combine(bundle, "config.json"), JsonSerializer.Serialize(spec, RuntimeSpec.Json), ct);
+    }
+
+    private async Task<ContainerRecord> RunningContainerAsync(string idOrPrefix, CancellationToken ct)
+    {
+        var container = await RefreshAsync(FindContainer(idOrPrefix) ?? throw new NotFoundException($"container {idOrPrefix} not found"), ct);
+        return container.State == ContainerState.Running
+            ? container
+            : throw new PreconditionException($"container {container.Config.Name} is not running");
+    }
+
+    /// <summary>A running container and its process settings (user, capabilities, environment), which an exec takes on.</summary>
+    private async Task<(ContainerRecord Container, ProcessSpec Process)> RunningProcessAsync(string idOrPrefix, CancellationToken ct)
+    {
+        var container = await RunningContainerAsync(idOrPrefix, ct);
+        var spec = JsonSerializer.Deserialize<RuntimeSpec>(await File.ReadAllTextAsync(Path.Combine(options.BundlesDir, container.Id, "config.json"), ct), RuntimeSpec.Json)!;
+        return (container, spec.Process);
     }
 
     private SandboxRecord? FindSandbox(string idOrPrefix) =>

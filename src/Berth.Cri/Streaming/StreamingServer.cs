@@ -152,7 +152,7 @@ public sealed class StreamingServer(StreamingRequests requests, PodRuntime runti
         string bundle;
         try
         {
-            (_, var path, bundle) = await runtime.AttachPointAsync(request.ContainerId, context.RequestAborted);
+            (var path, bundle) = await runtime.AttachPointAsync(request.ContainerId, context.RequestAborted);
             socket = await UnixSockets.ConnectAsync(path, SocketType.Seqpacket, context.RequestAborted);
         }
         catch (Exception e) when (e is NotFoundException or PreconditionException or SocketException or IOException)
