@@ -18,7 +18,7 @@ public sealed class SpdyClient : IAsyncDisposable
     private readonly NetworkStream net;
     private readonly ZlibCodec deflater = ZlibCodec.Deflater(SpdyDictionary.Bytes);
     private readonly ZlibCodec inflater = ZlibCodec.Inflater(SpdyDictionary.Bytes);
-    private readonly SemaphoreSlim writeLock = new(1, 1);
+    private readonly SpdyFrameWriter writer;
     private readonly ConcurrentDictionary<uint, Inbox> inboxes = new();
     private uint nextId = 1;
     private Task? reader;
@@ -27,6 +27,7 @@ public sealed class SpdyClient : IAsyncDisposable
     {
         this.tcp = tcp;
         net = tcp.GetStream();
+        writer = new SpdyFrameWriter(net);
     }
 
     /// <summary>The server's answer to the upgrade (status line and headers).</summary>
@@ -68,22 +69,14 @@ public sealed class SpdyClient : IAsyncDisposable
         var id = nextId;
         nextId += 2;
         var inbox = inboxes.GetOrAdd(id, _ => new Inbox());
-        using var block = new MemoryStream();
-        WriteInt(block, headers.Length);
-        foreach (var (name, value) in headers)
-        {
-            WriteString(block, name);
-            WriteString(block, value);
-        }
-
-        var payload = new byte[10];
+        var payload = new byte[10]; // stream id, associated stream id, priority, slot
         BinaryPrimitives.WriteUInt32BigEndian(payload, id);
-        await WriteFrameAsync(control: true, type: 1, id: 0, flags: 0, [.. payload, .. deflater.Process(block.ToArray())]);
+        await writer.WriteControlAsync(SpdyFrame.SynStream, 0, (byte[])[.. payload, .. deflater.Process(SpdyFrame.EncodeHeaders(headers))], CancellationToken.None);
         await inbox.Replied.Task.WaitAsync(TimeSpan.FromSeconds(10));
         return id;
     }
 
-    public Task SendAsync(uint id, byte[] data, bool fin = false) => WriteFrameAsync(control: false, type: 0, id, fin ? (byte)1 : (byte)0, data);
+    public Task SendAsync(uint id, byte[] data, bool fin = false) => writer.WriteDataAsync(id, data, fin, CancellationToken.None);
 
     /// <summary>The next data the server sent on a stream; null once it closed it.</summary>
     public async Task<byte[]?> ReadAsync(uint id, CancellationToken ct)
@@ -113,54 +106,46 @@ public sealed class SpdyClient : IAsyncDisposable
 
         deflater.Dispose();
         inflater.Dispose();
+        writer.Dispose();
     }
 
     private async Task ReadLoopAsync()
     {
-        var header = new byte[8];
         try
         {
-            while (true)
+            while (await SpdyFrame.ReadAsync(net, CancellationToken.None) is { } frame)
             {
-                await net.ReadExactlyAsync(header);
-                var payload = new byte[(header[5] << 16) | (header[6] << 8) | header[7]];
-                await net.ReadExactlyAsync(payload);
-                var fin = (header[4] & 1) != 0;
-                if ((header[0] & 0x80) == 0)
+                if (!frame.Control)
                 {
-                    var inbox = inboxes.GetOrAdd(BinaryPrimitives.ReadUInt32BigEndian(header) & 0x7fffffff, _ => new Inbox());
+                    var inbox = inboxes.GetOrAdd(frame.StreamId, _ => new Inbox());
                     lock (inbox.Data)
                     {
-                        inbox.Data.AddRange(payload);
+                        inbox.Data.AddRange(frame.Payload);
                     }
 
-                    if (payload.Length > 0)
+                    if (frame.Payload.Length > 0)
                     {
-                        inbox.Chunks.Writer.TryWrite(payload);
+                        inbox.Chunks.Writer.TryWrite(frame.Payload);
                     }
 
-                    if (fin)
+                    if (frame.Fin)
                     {
                         inbox.Close();
                     }
-
-                    continue;
                 }
-
-                var type = BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(2));
-                if (type == 2)
+                else if (frame.Type == SpdyFrame.SynReply)
                 {
-                    inflater.Process(payload.AsSpan(4));
-                    var inbox = inboxes.GetOrAdd(BinaryPrimitives.ReadUInt32BigEndian(payload) & 0x7fffffff, _ => new Inbox());
+                    inflater.Process(frame.Payload.AsSpan(4));
+                    var inbox = inboxes.GetOrAdd(frame.PayloadStreamId, _ => new Inbox());
                     inbox.Replied.TrySetResult();
-                    if (fin)
+                    if (frame.Fin)
                     {
                         inbox.Close();
                     }
                 }
             }
         }
-        catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException or SocketException)
+        catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
         {
         }
         finally
@@ -170,49 +155,6 @@ public sealed class SpdyClient : IAsyncDisposable
                 inbox.Close();
             }
         }
-    }
-
-    private async Task WriteFrameAsync(bool control, ushort type, uint id, byte flags, byte[] payload)
-    {
-        var header = new byte[8];
-        if (control)
-        {
-            BinaryPrimitives.WriteUInt16BigEndian(header, 0x8003);
-            BinaryPrimitives.WriteUInt16BigEndian(header.AsSpan(2), type);
-        }
-        else
-        {
-            BinaryPrimitives.WriteUInt32BigEndian(header, id);
-        }
-
-        header[4] = flags;
-        header[5] = (byte)(payload.Length >> 16);
-        header[6] = (byte)(payload.Length >> 8);
-        header[7] = (byte)payload.Length;
-        await writeLock.WaitAsync();
-        try
-        {
-            await net.WriteAsync(header);
-            await net.WriteAsync(payload);
-        }
-        finally
-        {
-            writeLock.Release();
-        }
-    }
-
-    private static void WriteInt(Stream stream, int value)
-    {
-        Span<byte> bytes = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(bytes, value);
-        stream.Write(bytes);
-    }
-
-    private static void WriteString(Stream stream, string text)
-    {
-        var bytes = Encoding.UTF8.GetBytes(text);
-        WriteInt(stream, bytes.Length);
-        stream.Write(bytes);
     }
 
     private sealed class Inbox

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
 using System.Threading.Channels;
 using Berth.Linux;
 
@@ -13,18 +12,8 @@ namespace Berth.Cri.Streaming;
 /// </summary>
 public sealed class SpdySession : IAsyncDisposable
 {
-    private const ushort Version = 3;
-    private const ushort SynStream = 1;
-    private const ushort SynReply = 2;
-    private const ushort RstStream = 3;
-    private const ushort Ping = 6;
-    private const ushort GoAway = 7;
-    private const ushort Headers = 8;
-    private const byte FlagFin = 1;
-    private const int MaxDataFrame = 32 * 1024;
-
     private readonly Stream transport;
-    private readonly SemaphoreSlim writeLock = new(1, 1);
+    private readonly SpdyFrameWriter writer;
     private readonly ZlibCodec deflater = ZlibCodec.Deflater(SpdyDictionary.Bytes);
     private readonly ZlibCodec inflater = ZlibCodec.Inflater(SpdyDictionary.Bytes);
     private readonly Dictionary<uint, SpdyStream> streams = [];
@@ -34,6 +23,7 @@ public sealed class SpdySession : IAsyncDisposable
     public SpdySession(Stream transport)
     {
         this.transport = transport;
+        writer = new SpdyFrameWriter(transport);
     }
 
     /// <summary>Streams as the client opens them; completes when the session ends.</summary>
@@ -49,10 +39,7 @@ public sealed class SpdySession : IAsyncDisposable
     {
         try
         {
-            var frame = new byte[8];
-            BinaryPrimitives.WriteUInt32BigEndian(frame, 0);
-            BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(4), 0);
-            await WriteControlAsync(GoAway, 0, frame, CancellationToken.None);
+            await writer.WriteControlAsync(SpdyFrame.GoAway, 0, new byte[8], CancellationToken.None); // last good stream 0, status OK
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
@@ -66,62 +53,34 @@ public sealed class SpdySession : IAsyncDisposable
 
         deflater.Dispose();
         inflater.Dispose();
-        writeLock.Dispose();
+        writer.Dispose();
     }
 
-    internal async Task WriteDataAsync(uint streamId, ReadOnlyMemory<byte> data, bool fin, CancellationToken ct)
-    {
-        do
-        {
-            var chunk = data[..Math.Min(data.Length, MaxDataFrame)];
-            data = data[chunk.Length..];
-            var header = new byte[8];
-            BinaryPrimitives.WriteUInt32BigEndian(header, streamId & 0x7fffffff);
-            header[4] = fin && data.IsEmpty ? FlagFin : (byte)0;
-            header[5] = (byte)(chunk.Length >> 16);
-            header[6] = (byte)(chunk.Length >> 8);
-            header[7] = (byte)chunk.Length;
-            await WriteFrameAsync(header, chunk, ct);
-        }
-        while (!data.IsEmpty);
-    }
+    internal Task WriteDataAsync(uint streamId, ReadOnlyMemory<byte> data, bool fin, CancellationToken ct) =>
+        writer.WriteDataAsync(streamId, data, fin, ct);
 
     private async Task ReadLoopAsync()
     {
-        var header = new byte[8];
         try
         {
-            while (await ReadExactlyAsync(header))
+            while (await SpdyFrame.ReadAsync(transport, CancellationToken.None) is { } frame)
             {
-                var length = (header[5] << 16) | (header[6] << 8) | header[7];
-                var payload = new byte[length];
-                if (!await ReadExactlyAsync(payload))
+                if (!frame.Control)
                 {
-                    break;
-                }
-
-                var flags = header[4];
-                if ((header[0] & 0x80) == 0)
-                {
-                    var id = BinaryPrimitives.ReadUInt32BigEndian(header) & 0x7fffffff;
-                    if (Find(id) is { } stream)
+                    if (Find(frame.StreamId) is { } stream)
                     {
-                        if (payload.Length > 0)
+                        if (frame.Payload.Length > 0)
                         {
-                            stream.Deliver(payload);
+                            stream.Deliver(frame.Payload);
                         }
 
-                        if ((flags & FlagFin) != 0)
+                        if (frame.Fin)
                         {
                             stream.RemoteClosed();
                         }
                     }
-
-                    continue;
                 }
-
-                var type = BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(2));
-                if (!await ControlAsync(type, flags, payload))
+                else if (!await ControlAsync(frame))
                 {
                     break;
                 }
@@ -145,15 +104,14 @@ public sealed class SpdySession : IAsyncDisposable
     }
 
     /// <returns>False when the session is over (GOAWAY).</returns>
-    private async Task<bool> ControlAsync(ushort type, byte flags, byte[] payload)
+    private async Task<bool> ControlAsync(SpdyFrame frame)
     {
-        switch (type)
+        switch (frame.Type)
         {
-            case SynStream:
+            case SpdyFrame.SynStream:
                 {
-                    var id = BinaryPrimitives.ReadUInt32BigEndian(payload) & 0x7fffffff;
-                    var headers = DecodeHeaders(inflater.Process(payload.AsSpan(10)));
-                    var stream = new SpdyStream(this, id, headers);
+                    var id = frame.PayloadStreamId;
+                    var stream = new SpdyStream(this, id, SpdyFrame.DecodeHeaders(inflater.Process(frame.Payload.AsSpan(10))));
                     lock (streams)
                     {
                         streams[id] = stream;
@@ -161,8 +119,8 @@ public sealed class SpdySession : IAsyncDisposable
 
                     var reply = new byte[4];
                     BinaryPrimitives.WriteUInt32BigEndian(reply, id);
-                    await WriteControlAsync(SynReply, 0, [.. reply, .. deflater.Process(EncodeHeaders(new Dictionary<string, string>()))], CancellationToken.None);
-                    if ((flags & FlagFin) != 0)
+                    await writer.WriteControlAsync(SpdyFrame.SynReply, 0, (byte[])[.. reply, .. deflater.Process(SpdyFrame.EncodeHeaders([]))], CancellationToken.None);
+                    if (frame.Fin)
                     {
                         stream.RemoteClosed();
                     }
@@ -171,17 +129,17 @@ public sealed class SpdySession : IAsyncDisposable
                     return true;
                 }
 
-            case SynReply or Headers:
+            case SpdyFrame.SynReply or SpdyFrame.Headers:
                 // Every header block goes through the one inflater, in order, to keep its state.
-                inflater.Process(payload.AsSpan(4));
+                inflater.Process(frame.Payload.AsSpan(4));
                 return true;
-            case RstStream:
-                Find(BinaryPrimitives.ReadUInt32BigEndian(payload) & 0x7fffffff)?.RemoteClosed();
+            case SpdyFrame.RstStream:
+                Find(frame.PayloadStreamId)?.RemoteClosed();
                 return true;
-            case Ping:
-                await WriteControlAsync(Ping, 0, payload, CancellationToken.None);
+            case SpdyFrame.Ping:
+                await writer.WriteControlAsync(SpdyFrame.Ping, 0, frame.Payload, CancellationToken.None);
                 return true;
-            case GoAway:
+            case SpdyFrame.GoAway:
                 return false;
             default:
                 return true; // SETTINGS, WINDOW_UPDATE, NOOP
@@ -194,91 +152,6 @@ public sealed class SpdySession : IAsyncDisposable
         {
             return streams.GetValueOrDefault(id);
         }
-    }
-
-    private async Task WriteControlAsync(ushort type, byte flags, byte[] payload, CancellationToken ct)
-    {
-        var header = new byte[8];
-        BinaryPrimitives.WriteUInt16BigEndian(header, 0x8000 | Version);
-        BinaryPrimitives.WriteUInt16BigEndian(header.AsSpan(2), type);
-        header[4] = flags;
-        header[5] = (byte)(payload.Length >> 16);
-        header[6] = (byte)(payload.Length >> 8);
-        header[7] = (byte)payload.Length;
-        await WriteFrameAsync(header, payload, ct);
-    }
-
-    /// <summary>One frame, whole: frames of several streams must not interleave.</summary>
-    private async Task WriteFrameAsync(byte[] header, ReadOnlyMemory<byte> payload, CancellationToken ct)
-    {
-        await writeLock.WaitAsync(ct);
-        try
-        {
-            await transport.WriteAsync(header, ct);
-            await transport.WriteAsync(payload, ct);
-            await transport.FlushAsync(ct);
-        }
-        finally
-        {
-            writeLock.Release();
-        }
-    }
-
-    private async Task<bool> ReadExactlyAsync(byte[] buffer)
-    {
-        var read = 0;
-        while (read < buffer.Length)
-        {
-            var n = await transport.ReadAsync(buffer.AsMemory(read));
-            if (n == 0)
-            {
-                return false;
-            }
-
-            read += n;
-        }
-
-        return true;
-    }
-
-    /// <summary>A header block: a count, then length-prefixed names and values (several values of
-    /// one name joined by NUL). Names are lower case on the wire.</summary>
-    internal static byte[] EncodeHeaders(IReadOnlyDictionary<string, string> headers)
-    {
-        using var block = new MemoryStream();
-        Span<byte> number = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(number, headers.Count);
-        block.Write(number);
-        foreach (var (name, value) in headers)
-        {
-            foreach (var text in new[] { name.ToLowerInvariant(), value })
-            {
-                var bytes = Encoding.UTF8.GetBytes(text);
-                BinaryPrimitives.WriteInt32BigEndian(number, bytes.Length);
-                block.Write(number);
-                block.Write(bytes);
-            }
-        }
-
-        return block.ToArray();
-    }
-
-    internal static IReadOnlyDictionary<string, string> DecodeHeaders(ReadOnlySpan<byte> block)
-    {
-        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        var count = BinaryPrimitives.ReadInt32BigEndian(block);
-        var at = 4;
-        for (var i = 0; i < count; i++)
-        {
-            var nameLength = BinaryPrimitives.ReadInt32BigEndian(block[at..]);
-            var name = Encoding.UTF8.GetString(block.Slice(at + 4, nameLength));
-            at += 4 + nameLength;
-            var valueLength = BinaryPrimitives.ReadInt32BigEndian(block[at..]);
-            headers[name] = Encoding.UTF8.GetString(block.Slice(at + 4, valueLength));
-            at += 4 + valueLength;
-        }
-
-        return headers;
     }
 }
 

@@ -17,7 +17,7 @@ using Microsoft.Extensions.Logging;
 namespace Berth.Cri.Streaming;
 
 /// <summary>
-/// The streaming server behind CRI's Exec and PortForward, like the kubelet's: plain HTTP on a
+/// The streaming server behind CRI's Exec, Attach and PortForward (and `berth exec -it`), like the kubelet's: plain HTTP on a
 /// loopback port, where a client upgrades to SPDY/3.1 and speaks Kubernetes' remotecommand
 /// protocol (v4.channel.k8s.io: streams error, stdin, stdout, stderr, resize) or its port-forward
 /// protocol (portforward.k8s.io: an error and a data stream per connection).
@@ -112,7 +112,7 @@ public sealed class StreamingServer(StreamingRequests requests, PodRuntime runti
 
             if (resizeStream is not null)
             {
-                _ = ResizeAsync(resizeStream, sizes, exec);
+                _ = ResizeAsync(resizeStream, sizes, exec.Resize);
             }
 
             // A client that goes away ends its command too (disposing the session kills it).
@@ -166,36 +166,12 @@ public sealed class StreamingServer(StreamingRequests requests, PodRuntime runti
         {
             if (streams.TryGetValue("stdin", out var stdin))
             {
-                _ = Task.Run(async () =>
-                {
-                    try
-                    {
-                        while (await stdin.ReadAsync(CancellationToken.None) is { } chunk)
-                        {
-                            await socket.SendAsync(chunk, SocketFlags.None);
-                        }
-
-                        socket.Shutdown(SocketShutdown.Send);
-                    }
-                    catch (Exception e) when (e is SocketException or ObjectDisposedException)
-                    {
-                    }
-                });
+                _ = PumpToSocketAsync(stdin, socket);
             }
 
             if (streams.TryGetValue("resize", out var resize))
             {
-                _ = Task.Run(async () =>
-                {
-                    var sizes = new SizeReader();
-                    while (await resize.ReadAsync(CancellationToken.None) is { } chunk)
-                    {
-                        foreach (var (width, height) in sizes.Add(chunk))
-                        {
-                            Conmon.RequestResize(bundle, width, height);
-                        }
-                    }
-                });
+                _ = ResizeAsync(resize, new SizeReader(), (width, height) => Conmon.RequestResize(bundle, width, height));
             }
 
             var output = Task.Run(async () =>
@@ -293,15 +269,7 @@ public sealed class StreamingServer(StreamingRequests requests, PodRuntime runti
         using (socket)
         {
             await using var network = new NetworkStream(socket, ownsSocket: false);
-            var toPod = Task.Run(async () =>
-            {
-                while (await data.ReadAsync(CancellationToken.None) is { } chunk)
-                {
-                    await network.WriteAsync(chunk);
-                }
-
-                socket.Shutdown(SocketShutdown.Send);
-            });
+            var toPod = PumpToSocketAsync(data, socket);
             await PumpOutAsync(network, data);
             await Task.WhenAny(toPod, Task.Delay(TimeSpan.FromSeconds(1)));
         }
@@ -452,15 +420,34 @@ public sealed class StreamingServer(StreamingRequests requests, PodRuntime runti
         }
     }
 
-    /// <summary>Terminal sizes, as JSON objects {"Width": w, "Height": h}, one after another.</summary>
-    private static async Task ResizeAsync(SpdyStream source, SizeReader sizes, ExecSession exec)
+    /// <summary>Terminal sizes from the resize stream, applied as they come.</summary>
+    private static async Task ResizeAsync(SpdyStream source, SizeReader sizes, Action<ushort, ushort> apply)
     {
         while (await source.ReadAsync(CancellationToken.None) is { } chunk)
         {
             foreach (var (width, height) in sizes.Add(chunk))
             {
-                exec.Resize(width, height);
+                apply(width, height);
             }
+        }
+    }
+
+    /// <summary>What the client sends on a stream, to a socket; the stream's end shuts down the
+    /// socket's sending side (end of input for conmon, a half-close for a pod's TCP port).</summary>
+    private static async Task PumpToSocketAsync(SpdyStream source, Socket socket)
+    {
+        try
+        {
+            while (await source.ReadAsync(CancellationToken.None) is { } chunk)
+            {
+                await socket.SendAsync(chunk, SocketFlags.None);
+            }
+
+            socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // The other side is gone.
         }
     }
 
