@@ -407,7 +407,7 @@ public sealed class PodController
                 }
 
                 var status = await StatusAsync(pod, ct);
-                if (status.Phase != PodPhase.Pending)
+                if (status.Phase != PodPhase.Pending || status.Containers.Any(c => c.WaitingReason == ContainerConfigException.Reason))
                 {
                     return status;
                 }
@@ -572,6 +572,7 @@ public sealed class PodController
             c["id"] = s.Record?.Id;
             c["state"] = s.State == "waiting" ? (s.Record is null ? "created" : "exited") : s.State;
             c["waitingReason"] = s.WaitingReason;
+            c["waitingMessage"] = s.WaitingMessage;
             c["pid"] = running ? s.Record!.Pid : 0;
             c["exitCode"] = s.ExitCode;
             c["reason"] = s.Reason;

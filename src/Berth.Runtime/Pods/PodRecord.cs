@@ -74,6 +74,10 @@ public sealed record PodContainer(string Name, bool Init, string? Id, int Restar
 
     /// <summary>Done for good: a completed init container, or one the restart policy keeps down.</summary>
     public bool Done { get; init; }
+
+    /// <summary>Why the next instance could not be configured (<see cref="ContainerConfigException"/>);
+    /// null once it could. The container waits as CreateContainerConfigError meanwhile.</summary>
+    public string? ConfigError { get; init; }
 }
 
 /// <summary>Something that happened to a pod, in the kubelet's event vocabulary.</summary>

@@ -22,8 +22,14 @@ public sealed record ContainerStatus(PodContainer Container, ContainerRecord? Re
         _ => Container.Done && Container.LastState is not null ? "exited" : "waiting",
     };
 
-    /// <summary>CrashLoopBackOff while a restart waits for its back-off to pass.</summary>
-    public string? WaitingReason => InBackoff ? "CrashLoopBackOff" : Record is null && !Container.Done ? "ContainerCreating" : null;
+    /// <summary>CrashLoopBackOff while a restart waits for its back-off to pass;
+    /// CreateContainerConfigError while its config cannot be made.</summary>
+    public string? WaitingReason => InBackoff ? "CrashLoopBackOff"
+        : Record is null && !Container.Done ? (Container.ConfigError is null ? "ContainerCreating" : ContainerConfigException.Reason)
+        : null;
+
+    /// <summary>The message that goes with <see cref="WaitingReason"/>, when there is one.</summary>
+    public string? WaitingMessage => Record is null && !Container.Done ? Container.ConfigError : null;
 
     public int? ExitCode => Record?.State == ContainerState.Exited ? Record.ExitCode : Record is null ? Container.LastState?.ExitCode : null;
 

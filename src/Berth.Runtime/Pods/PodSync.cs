@@ -207,9 +207,18 @@ public sealed class PodSync(PodRuntime runtime, PodRecords records, ICgroupDrive
             File.Delete(stale);
         }
 
-        var config = ContainerConfigs.Container(manifest, spec, plan, container.RestartCount, ContainerConfigs.VolumePaths(manifest, PodDirectory(pod)));
-        var record = await runtime.CreateContainerAsync(pod.SandboxId!, config, ct);
-        pod = AddEvent(Update(pod, container with { Id = record.Id }), "Normal", "Created", $"Created container {container.Name}", container.Name);
+        ContainerRecord record;
+        try
+        {
+            var config = ContainerConfigs.Container(manifest, spec, plan, container.RestartCount, ContainerConfigs.VolumePaths(manifest, PodDirectory(pod)));
+            record = await runtime.CreateContainerAsync(pod.SandboxId!, config, ct);
+        }
+        catch (ContainerConfigException e)
+        {
+            return await SaveAsync(ConfigFailed(pod, container, e.Message), ct);
+        }
+
+        pod = AddEvent(Update(pod, container with { Id = record.Id, ConfigError = null }), "Normal", "Created", $"Created container {container.Name}", container.Name);
         pod = await SaveAsync(pod, ct);
         try
         {
@@ -232,6 +241,17 @@ public sealed class PodSync(PodRuntime runtime, PodRecords records, ICgroupDrive
         }
 
         return await SaveAsync(pod, ct);
+    }
+
+    /// <summary>
+    /// The container stays waiting as CreateContainerConfigError and the next sync tries again, as
+    /// the kubelet's do. The Warning event is recorded when the reason changes, not on every retry.
+    /// </summary>
+    private static PodRecord ConfigFailed(PodRecord pod, PodContainer container, string message)
+    {
+        var changed = container.ConfigError != message;
+        pod = Update(pod, container with { ConfigError = message });
+        return changed ? AddEvent(pod, "Warning", "Failed", $"Error: {message}", container.Name) : pod;
     }
 
     /// <summary>
