@@ -54,7 +54,7 @@ public sealed class Agent : IAsyncDisposable
         var log = File.AppendText(AgentLog);
         _ = PumpAsync(process.StandardError, log);
         _ = PumpAsync(process.StandardOutput, log);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow + TestTime.Seconds(30);
         while (!(await BerthAsync("ps")).Stdout.StartsWith("NAMESPACE", StringComparison.Ordinal))
         {
             if (process.HasExited || DateTime.UtcNow > deadline)
@@ -83,7 +83,7 @@ public sealed class Agent : IAsyncDisposable
             await Shell.HostAsync("kill", "-TERM", process.Id.ToString());
         }
 
-        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        await process.WaitForExitAsync(new CancellationTokenSource(TestTime.Seconds(30)).Token);
     }
 
     public Task<CliResult> BerthAsync(params string[] args) => Shell.RunAsync(["--socket", Socket, .. args]);

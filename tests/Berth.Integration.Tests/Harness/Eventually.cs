@@ -5,6 +5,7 @@ public static class Eventually
 {
     public static async Task<T> UntilAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan timeout, string what)
     {
+        timeout = TestTime.Scaled(timeout);
         var deadline = DateTime.UtcNow + timeout;
         T value;
         while (true)

@@ -31,7 +31,7 @@ public static class Shell
         }
 
         process.StandardInput.Close();
-        using var limit = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(120));
+        using var limit = new CancellationTokenSource(TestTime.Scaled(timeout ?? TimeSpan.FromSeconds(120)));
         try
         {
             await process.WaitForExitAsync(limit.Token);
@@ -57,7 +57,7 @@ public static class Shell
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var limit = new CancellationTokenSource(TestTime.Seconds(60));
         await process.WaitForExitAsync(limit.Token);
         Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', args)} failed ({process.ExitCode}): {await stderr}");
         return await stdout;
