@@ -416,9 +416,31 @@ public sealed class PodRuntime
             }
         }
 
-        await oci.KillAsync(container.Id, SigKill, all: true, ct);
+        await KillEverythingAsync(container.Id, container.CgroupPath, ct);
         await WaitForExitAsync(container.Id, TimeSpan.FromSeconds(10), ct);
         await AwaitRecordedExitAsync(container.Id, ct);
+    }
+
+    /// <summary>
+    /// runc kill --all, then the cgroup itself: a privileged container's nested runtime may have
+    /// made cgroups below it (threaded or domain-invalid on v2) where runc's own walk fails or
+    /// finds nothing, and every process there must die with the container.
+    /// </summary>
+    private async Task KillEverythingAsync(string id, string cgroupPath, CancellationToken ct)
+    {
+        try
+        {
+            await oci.KillAsync(id, SigKill, all: true, ct);
+        }
+        catch (CommandException e)
+        {
+            logger.LogWarning("runc could not kill every process of {ContainerId} ({Error}); killing its cgroup {Cgroup}", id, e.Message, cgroupPath);
+        }
+
+        if (!await cgroups.KillAsync(cgroupPath, ct))
+        {
+            throw new InvalidOperationException($"processes of container {id} remain in cgroup {cgroupPath} after SIGKILL");
+        }
     }
 
     /// <summary>

@@ -4,6 +4,7 @@ namespace Berth.Integration.Tests;
 
 /// <summary>KEP-5714 on this cgroup v1 host: the field decides; unset means the host's namespace.</summary>
 [Collection("node")]
+[Trait("Cgroup", "v1")]
 public class CgroupNamespaceTests(TestNode node)
 {
     [Theory]

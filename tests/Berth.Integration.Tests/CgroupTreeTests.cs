@@ -5,6 +5,7 @@ using Berth.Integration.Tests.Harness;
 namespace Berth.Integration.Tests;
 
 [Collection("node")]
+[Trait("Cgroup", "v1")]
 public class CgroupTreeTests(TestNode node)
 {
     private const long Unlimited = 9223372036854771712; // what memory.limit_in_bytes reads after -1

@@ -12,6 +12,7 @@ namespace Berth.Integration.Tests;
 /// The cgroup2 "unified" hierarchy is never touched by the nested runc: it is not mounted inside.
 /// </summary>
 [Collection("node")]
+[Trait("Cgroup", "v1")]
 public class NestedRuncTests(TestNode node)
 {
     private const string NestedRun = """

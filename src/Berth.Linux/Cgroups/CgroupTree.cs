@@ -62,6 +62,59 @@ internal static class CgroupTree
     }
 
     /// <summary>
+    /// SIGKILLs what is left in the cgroups under <paramref name="directories"/> until they are
+    /// empty or a bounded wait runs out (a killed process leaves its cgroup only once it has
+    /// exited). Reading cgroup.procs of a threaded cgroup fails with EOPNOTSUPP; its threads are
+    /// in cgroup.threads, and a SIGKILL to a thread kills its whole process.
+    /// </summary>
+    public static async Task<bool> KillAllAsync(IReadOnlyList<string> directories, CancellationToken ct)
+    {
+        for (var round = 0; round < 200; round++)
+        {
+            var tasks = new HashSet<int>();
+            foreach (var directory in directories.Where(Directory.Exists))
+            {
+                foreach (var cgroup in Directory.EnumerateDirectories(directory, "*", Descendants).Prepend(directory))
+                {
+                    CollectTasks(cgroup, tasks);
+                }
+            }
+
+            if (tasks.Count == 0)
+            {
+                return true;
+            }
+
+            foreach (var task in tasks)
+            {
+                _ = Libc.Kill(task, Signals.Kill);
+            }
+
+            await Task.Delay(round == 0 ? 5 : 25, ct);
+        }
+
+        return false;
+    }
+
+    private static void CollectTasks(string cgroup, ISet<int> tasks)
+    {
+        string? list;
+        try
+        {
+            list = CgroupFiles.Read(cgroup, "cgroup.procs");
+        }
+        catch (CgroupException)
+        {
+            list = CgroupFiles.Read(cgroup, "cgroup.threads");
+        }
+
+        foreach (var line in (list ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            tasks.Add(int.Parse(line, NumberStyles.None, CultureInfo.InvariantCulture));
+        }
+    }
+
+    /// <summary>
     /// rmdir(2) of <paramref name="directory"/> and its descendants, deepest first. Only rmdir:
     /// the control files in a cgroupfs directory cannot be unlinked and go away with it, so a
     /// recursive delete would fail on them (and on a fake tree would hide a bug). Returns the

@@ -124,6 +124,8 @@ public sealed class CgroupV1Driver : ICgroupDriver
 
     /// <summary>Tries every hierarchy, so one busy hierarchy does not leave the others behind,
     /// then reports all that failed.</summary>
+    public Task<bool> KillAsync(string path, CancellationToken ct) => CgroupTree.KillAllAsync(Directories(path), ct);
+
     public void Remove(string path)
     {
         var failures = Directories(path).Select(CgroupTree.Remove).OfType<string>().ToList();

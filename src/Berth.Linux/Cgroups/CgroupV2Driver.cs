@@ -91,6 +91,22 @@ public sealed class CgroupV2Driver : ICgroupDriver
         return [.. pids];
     }
 
+    public Task<bool> KillAsync(string path, CancellationToken ct)
+    {
+        var directory = CgroupPath.Under(Root, path);
+        if (!Directory.Exists(directory))
+        {
+            return Task.FromResult(true);
+        }
+
+        if (File.Exists(Path.Join(directory, "cgroup.kill")))
+        {
+            CgroupFiles.Write(directory, "cgroup.kill", "1");
+        }
+
+        return CgroupTree.KillAllAsync([directory], ct);
+    }
+
     public void Remove(string path)
     {
         if (CgroupTree.Remove(CgroupPath.Under(Root, path)) is { } failure)

@@ -49,6 +49,15 @@ public interface ICgroupDriver
     /// <summary>Every pid in the cgroup and its descendants, on any hierarchy.</summary>
     IReadOnlyList<int> Processes(string path);
 
+    /// <summary>
+    /// SIGKILLs every process in the cgroup and its descendants, including cgroups the pod's own
+    /// processes made (a nested runtime's threaded or domain-invalid subtrees), and waits until
+    /// they are gone. v2 writes cgroup.kill where the kernel has it (5.14+); otherwise, and on v1,
+    /// the pids (or, in threaded cgroups, the threads) are signalled until none is left.
+    /// Returns false when processes remain after the wait.
+    /// </summary>
+    Task<bool> KillAsync(string path, CancellationToken ct);
+
     /// <summary>Removes the cgroup and its (empty) descendant cgroups on every hierarchy, deepest
     /// first. Absent cgroups are fine. Throws <see cref="IOException"/> naming the directory when
     /// one is still busy.</summary>

@@ -92,9 +92,10 @@ public static class Kernel
     public static IReadOnlyList<string> MountPoints() =>
         [.. File.ReadLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4].Replace("\\040", " ", StringComparison.Ordinal))];
 
-    /// <summary>Every directory of a cgroup subtree, on every hierarchy that has it.</summary>
+    /// <summary>Every directory of a cgroup subtree, on every hierarchy that has it (v1), or in
+    /// the one tree (v2).</summary>
     public static IReadOnlyList<string> CgroupDirectoriesUnder(string cgroupPath) =>
-        [.. Directory.EnumerateDirectories(CgroupMount)
+        [.. Directory.EnumerateDirectories(CgroupMount).Append(CgroupMount)
             .Select(h => Path.Combine(h, cgroupPath.TrimStart('/')))
             .Where(Directory.Exists)
             .SelectMany(d => Directory.EnumerateDirectories(d, "*", SearchOption.AllDirectories).Prepend(d))];
