@@ -88,6 +88,24 @@ public class UserNamespaceTests(TestNode node)
         Assert.False(Directory.Exists(Path.Combine(agent.Root, "pods", uid)));
     }
 
+    [Fact]
+    public async Task Where_the_state_file_system_cannot_be_idmapped_the_pod_is_refused_never_run_in_the_hosts_namespace()
+    {
+        // overlayfs cannot be idmapped itself: with the agent's state on one, the probe fails.
+        await using var agent = await Agent.StartAsync("userns-noidmap");
+        await agent.StopProcessAsync();
+        var layers = new[] { "ovl-lower", "ovl-upper", "ovl-work" }.Select(d => Directory.CreateDirectory(Path.Combine(agent.Dir, d)).FullName).ToArray();
+        await Shell.HostAsync("mount", "-t", "overlay", "overlay", "-o", $"lowerdir={layers[0]},upperdir={layers[1]},workdir={layers[2]}", agent.Root);
+        await agent.StartProcessAsync();
+        await TestNode.ImportBusyboxAsync(agent);
+
+        var result = await agent.PlayRawAsync(UsernsPod("userns-unsupported"));
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("spec.hostUsers: false cannot be honoured on this node", result.Stderr + result.Stdout);
+        Assert.DoesNotContain("userns-unsupported", (await agent.BerthAsync("ps", "-a")).Stdout);
+        Assert.Empty(Directory.Exists(Path.Combine(agent.RunRoot, "bundles")) ? Directory.GetDirectories(Path.Combine(agent.RunRoot, "bundles")) : []);
+    }
+
     [Theory]
     [InlineData("  hostNetwork: true", "spec.hostNetwork: Forbidden: when `pod.Spec.HostUsers` is false")]
     [InlineData("  hostPID: true", "spec.HostPID: Forbidden: when `pod.Spec.HostUsers` is false")]

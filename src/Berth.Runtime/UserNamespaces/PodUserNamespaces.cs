@@ -27,7 +27,8 @@ public sealed class PodUserNamespaces
         this.options = options;
         this.sandboxes = sandboxes;
         Range = ResolveRange(options);
-        probe = new(() => IdmapProbe.RunAsync(Path.Combine(options.RunRoot, "userns-probe"), CancellationToken.None));
+        // On the file system of the image layers and emptyDir volumes, which get idmapped.
+        probe = new(() => IdmapProbe.RunAsync(Path.Combine(options.Root, "userns-probe"), CancellationToken.None));
     }
 
     /// <summary>The configured range: the explicit one, else the subordinate IDs of the configured user.</summary>
