@@ -11,6 +11,7 @@ using Berth.Runtime.Model;
 using Berth.Runtime.Network;
 using Berth.Runtime.Specs;
 using Berth.Runtime.Store;
+using Berth.Runtime.UserNamespaces;
 using Microsoft.Extensions.Logging;
 using HostOomScore = Berth.Linux.OomScoreAdj;
 
@@ -42,6 +43,7 @@ public sealed class PodRuntime
     private readonly IReadOnlyList<string> boundingCapabilities;
     private readonly ContainerEvents events = new();
     private readonly CniNetwork network;
+    private readonly PodUserNamespaces userNamespaces;
     private int oomClampLogged;
     private int noNetworkLogged;
 
@@ -58,6 +60,7 @@ public sealed class PodRuntime
         hardNofile = HardNofileLimit();
         boundingCapabilities = SpecDefaults.BoundingCapabilities();
         network = new CniNetwork(options.CniConfDir, options.CniBinDirs);
+        userNamespaces = new PodUserNamespaces(options, () => sandboxes.Values);
         foreach (var s in sandboxStore.LoadAll())
         {
             sandboxes[s.Id] = s;
@@ -77,6 +80,9 @@ public sealed class PodRuntime
     /// <summary>Pod networking: its configuration and whether it is ready (CRI NetworkReady).</summary>
     public CniNetwork Network => network;
 
+    /// <summary>Pods with their own user namespace: support, and the standalone door's ID blocks.</summary>
+    public PodUserNamespaces UserNamespaces => userNamespaces;
+
     /// <summary>The node's cgroup version (1 or 2).</summary>
     public int CgroupVersion => cgroups.Version;
 
@@ -94,6 +100,7 @@ public sealed class PodRuntime
         {
             Directory.CreateDirectory(rootfs);
             PodFiles.Write(filesDir, SandboxSpec.HostnameOf(config), config.Dns);
+            await userNamespaces.PrepareSandboxAsync(config, rootfs);
             var spec = SandboxSpec.Build(config, id, rootfs, options, ClampOomScore(config.OomScoreAdj), hardNofile);
             await WriteSpecAsync(bundle, spec, ct);
             var created = await conmon.CreateAsync(id, bundle, monitor, ct);
@@ -273,9 +280,11 @@ public sealed class PodRuntime
             Directory.CreateDirectory(rootfs);
             Directory.CreateDirectory(Path.Combine(layerDir, "upper"));
             Directory.CreateDirectory(Path.Combine(layerDir, "work"));
-            Mounts.MountOverlay(image.RootfsPath, Path.Combine(layerDir, "upper"), Path.Combine(layerDir, "work"), rootfs);
+            var lower = sandbox.Config.UserNamespace is null ? image.RootfsPath : IdmappedContainerMounts.MapLayers(image.RootfsPath, bundle, sandbox, Path.Combine(layerDir, "upper"));
+            Mounts.MountOverlay(lower, Path.Combine(layerDir, "upper"), Path.Combine(layerDir, "work"), rootfs);
 
-            var spec = ContainerSpec.Build(id, config, sandbox, process, rootfs, PodFiles.Mounts(Path.Combine(options.SandboxesDir, sandbox.Id)), cgroupPath, facts);
+            var specConfig = sandbox.Config.UserNamespace is null ? config : IdmappedContainerMounts.MapVolumes(config, bundle, sandbox);
+            var spec = ContainerSpec.Build(id, specConfig, sandbox, process, rootfs, PodFiles.Mounts(Path.Combine(options.SandboxesDir, sandbox.Id)), cgroupPath, facts);
             await WriteSpecAsync(bundle, spec, ct);
             var created = await conmon.CreateAsync(id, bundle, MonitorFor(id, logFile), ct, (config.Stdin, config.StdinOnce, config.Tty));
             var record = new ContainerRecord
@@ -899,6 +908,7 @@ public sealed class PodRuntime
         await TryAsync(() => oci.DeleteAsync(id, CancellationToken.None), $"delete container {id}");
         var rootfs = Path.Combine(options.BundlesDir, id, "rootfs");
         Mounts.Unmount(rootfs);
+        IdmappedContainerMounts.Unmount(Path.Combine(options.BundlesDir, id));
         File.Delete(Path.Combine(options.ExitDir, id));
         DeleteAttachLink(id);
         TryDelete(Path.Combine(options.BundlesDir, id));

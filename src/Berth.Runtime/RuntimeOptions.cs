@@ -34,6 +34,13 @@ public sealed record RuntimeOptions
     /// <summary>Where CNI plugin binaries are looked up (CNI_PATH): the upstream default and Debian's.</summary>
     public IReadOnlyList<string> CniBinDirs { get; init; } = ["/opt/cni/bin", "/usr/lib/cni"];
 
+    /// <summary>Whose /etc/subuid and /etc/subgid entry holds the IDs of pods with hostUsers: false
+    /// (the kubelet's rule: the "kubelet" user; a user that does not exist means every ID from 65536 up).</summary>
+    public string UsernsSubidUser { get; init; } = "kubelet";
+
+    /// <summary>An explicit range for those IDs ("FIRST:LENGTH"), instead of the subordinate IDs of <see cref="UsernsSubidUser"/>.</summary>
+    public string? UsernsRange { get; init; }
+
     public string SandboxesDir => Path.Combine(Root, "sandboxes");
 
     public string ContainersDir => Path.Combine(Root, "containers");

@@ -3,6 +3,7 @@ using Berth.Images;
 using Berth.Node;
 using Berth.Runtime;
 using Berth.Runtime.Pods;
+using Berth.Runtime.UserNamespaces;
 
 namespace Berth.Cli.Commands;
 
@@ -35,6 +36,10 @@ public static class ServeCommand
         {
             root, runRoot, cgroupRoot, logRoot, pidsLimit, infra, cniConf, cniBin, streamingAddress, backoffBase, backoffMax, syncInterval, manifests, mirrors, insecure, authFile, gcHigh, gcLow,
         };
+        var usernsSubidUser = new Option<string>("--userns-subid-user") { Description = "Whose /etc/subuid and /etc/subgid entry holds the IDs of hostUsers: false pods, 65536 per pod (as the kubelet: a user that does not exist means every ID from 65536 up)", DefaultValueFactory = _ => defaults.UsernsSubidUser };
+        var usernsRange = new Option<string?>("--userns-range") { Description = "FIRST:LENGTH: the IDs of hostUsers: false pods, instead of --userns-subid-user's subordinate IDs (multiples of 65536)" };
+        command.Options.Add(usernsSubidUser);
+        command.Options.Add(usernsRange);
         command.SetAction(async (parse, ct) =>
         {
             var runtime = new RuntimeOptions
@@ -48,6 +53,16 @@ public static class ServeCommand
                 CniConfDir = Path.GetFullPath(parse.GetValue(cniConf)!),
                 CniBinDirs = [.. parse.GetValue(cniBin)!.Select(Path.GetFullPath)],
             };
+            runtime = runtime with { UsernsSubidUser = parse.GetValue(usernsSubidUser)!, UsernsRange = parse.GetValue(usernsRange) };
+            try
+            {
+                _ = PodUserNamespaces.ResolveRange(runtime);
+            }
+            catch (FormatException e)
+            {
+                throw new ArgumentException($"--userns-range/--userns-subid-user: {e.Message}", e);
+            }
+
             if (runtime.PodPidsLimit is <= 0 and not -1)
             {
                 throw new ArgumentException("--pod-pids-limit must be positive (or -1 for unlimited)");

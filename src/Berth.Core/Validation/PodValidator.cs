@@ -57,6 +57,7 @@ public static partial class PodValidator
             Add("spec.shareProcessNamespace", "Invalid value: true: ShareProcessNamespace and HostPID cannot both be enabled");
         }
 
+        HostUsersValidation.Validate(spec, Add);
         var volumes = ValidateVolumes(spec.Volumes, Add);
         var names = new HashSet<string>(StringComparer.Ordinal);
         ValidateContainers(spec.InitContainers, "spec.initContainers", init: true, names, volumes, Add);

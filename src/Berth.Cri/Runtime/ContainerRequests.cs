@@ -60,10 +60,7 @@ internal static class ContainerRequests
             problems.Add("config.linux.security_context.namespace_options: pid TARGET needs target_id");
         }
 
-        if (namespaces?.UsernsOptions is { Mode: not V1.NamespaceMode.Node } userns)
-        {
-            problems.Add($"config.linux.security_context.namespace_options.userns_options: mode {userns.Mode} is not supported: Berth runs containers in the node's user namespace");
-        }
+        UserNamespaceRequests.CheckContainer(namespaces?.UsernsOptions, sandbox, "config.linux.security_context.namespace_options.userns_options", problems);
 
         var privileged = security?.Privileged == true;
         var cgroupMode = CgroupNamespaces.Resolve(

@@ -69,10 +69,7 @@ internal static class SandboxRequests
             V1.NamespaceMode.Node => NamespaceMode.Node,
             _ => Invalid(problems, "config.linux.security_context.namespace_options.pid: TARGET is for containers, not sandboxes"),
         };
-        if (namespaces?.UsernsOptions is { Mode: not V1.NamespaceMode.Node } userns)
-        {
-            problems.Add($"config.linux.security_context.namespace_options.userns_options: mode {userns.Mode} is not supported: Berth runs pods in the node's user namespace");
-        }
+        var userns = UserNamespaceRequests.FromSandbox(namespaces?.UsernsOptions, "config.linux.security_context.namespace_options.userns_options", problems);
 
         var cgroupMode = CgroupNamespaces.Requested(namespaces?.CgroupnsOptions, "config.linux.security_context.namespace_options.cgroupns_options", problems);
         var (parent, owned) = CgroupParent(config.Linux?.CgroupParent ?? "", metadata.Uid, cgroupRoot, problems);
@@ -114,6 +111,7 @@ internal static class SandboxRequests
             Ipc = ipc,
             Pid = pid,
             Cgroup = cgroupMode,
+            UserNamespace = userns,
             Privileged = security?.Privileged == true,
             Labels = Labels.Of(config.Labels),
             Annotations = Labels.Of(config.Annotations),

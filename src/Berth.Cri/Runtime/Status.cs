@@ -5,8 +5,10 @@ namespace Berth.Cri.Runtime;
 
 public sealed partial class CriRuntimeService
 {
-    public override Task<V1.StatusResponse> Status(V1.StatusRequest request, ServerCallContext context)
+    public override async Task<V1.StatusResponse> Status(V1.StatusRequest request, ServerCallContext context)
     {
+        // Advertised only where the probe made an idmapped overlay layer in a user namespace.
+        var userNamespaces = await runtime.UserNamespaces.UnsupportedReasonAsync() is null;
         var response = new V1.StatusResponse
         {
             Status = new V1.RuntimeStatus
@@ -25,7 +27,7 @@ public sealed partial class CriRuntimeService
             response.RuntimeHandlers.Add(new V1.RuntimeHandler
             {
                 Name = handler,
-                Features = new V1.RuntimeHandlerFeatures { CgroupNamespaces = true },
+                Features = new V1.RuntimeHandlerFeatures { CgroupNamespaces = true, UserNamespaces = userNamespaces },
             });
         }
 
@@ -49,7 +51,7 @@ public sealed partial class CriRuntimeService
             }, VerboseJson);
         }
 
-        return Task.FromResult(response);
+        return response;
     }
 
     /// <summary>Ready when the CNI configuration directory has a valid list whose plugins are

@@ -9,6 +9,7 @@ public static class NamespaceTypes
     public const string Pid = "pid";
     public const string Mount = "mount";
     public const string Cgroup = "cgroup";
+    public const string User = "user";
 
     public static string ProcEntry(string type) => type switch
     {

@@ -97,7 +97,18 @@ public sealed record LinuxSpec
     public IReadOnlyList<LinuxDeviceSpec>? Devices { get; init; }
 
     public SeccompSpec? Seccomp { get; init; }
+
+    /// <summary>With a user namespace: how its uids map to the host's (config-linux.md).</summary>
+    public IReadOnlyList<IdMappingSpec>? UidMappings { get; init; }
+
+    public IReadOnlyList<IdMappingSpec>? GidMappings { get; init; }
 }
+
+/// <summary>IDs ContainerID..ContainerID+Size-1 inside are HostID..HostID+Size-1 on the host.</summary>
+public sealed record IdMappingSpec(
+    [property: JsonPropertyName("containerID")] uint ContainerId,
+    [property: JsonPropertyName("hostID")] uint HostId,
+    uint Size);
 
 public sealed record NamespaceSpec(string Type, string? Path = null);
 

@@ -52,6 +52,9 @@ public sealed record SandboxConfig
     /// that do not set their own follow it. Null: unset, the runtime's default applies.</summary>
     public NamespaceMode? Cgroup { get; init; }
 
+    /// <summary>The pod's own user namespace; null: the host's (hostUsers, CRI NamespaceOption.userns_options).</summary>
+    public UserNamespace? UserNamespace { get; init; }
+
     /// <summary>Host ports to forward to the pod (hostPort &gt; 0), through a CNI plugin with the
     /// portMappings capability.</summary>
     public IReadOnlyList<Network.PortMapping> PortMappings { get; init; } = [];

@@ -372,7 +372,7 @@ public sealed class PodController
             cgroups.Create(plan.CgroupParent);
             cgroups.Apply(plan.CgroupParent, new CgroupValues(plan.CpuShares, plan.CpuQuota, plan.CpuPeriod, plan.MemoryLimit, plan.PidsLimit));
             PrepareVolumes(manifest.Pod, sync.PodDirectory(pod));
-            var sandbox = await runtime.RunPodSandboxAsync(ContainerConfigs.Sandbox(manifest.Pod, plan, runtime.Options.LogRoot), ct);
+            var sandbox = await runtime.RunPodSandboxAsync(await ContainerConfigs.Sandbox(manifest.Pod, plan, runtime.Options.LogRoot).WithUserNamespaceAsync(manifest.Pod, runtime, sync.PodDirectory(pod), ct), ct);
             pod = await records.SaveAsync(pod with { SandboxId = sandbox.Id, Lifecycle = PodLifecycle.Active }, ct);
             if (plan.QosClass == QosClass.Burstable)
             {

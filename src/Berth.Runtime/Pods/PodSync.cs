@@ -298,7 +298,7 @@ public sealed class PodSync(PodRuntime runtime, PodRecords records, ICgroupDrive
         cgroups.Create(pod.Plan.CgroupParent);
         cgroups.Apply(pod.Plan.CgroupParent, new CgroupValues(pod.Plan.CpuShares, pod.Plan.CpuQuota, pod.Plan.CpuPeriod, pod.Plan.MemoryLimit, pod.Plan.PidsLimit));
         var attempt = pod.SandboxAttempt + (hadSandbox ? 1 : 0);
-        var sandbox = await runtime.RunPodSandboxAsync(ContainerConfigs.Sandbox(manifest, pod.Plan, runtime.Options.LogRoot) with { Attempt = attempt }, ct);
+        var sandbox = await runtime.RunPodSandboxAsync(await (ContainerConfigs.Sandbox(manifest, pod.Plan, runtime.Options.LogRoot) with { Attempt = attempt }).WithUserNamespaceAsync(manifest, runtime, PodDirectory(pod), ct), ct);
         var containers = pod.Containers.Select(c =>
         {
             var ran = c.Id is not null || c.LastState is not null;

@@ -28,6 +28,13 @@ public static class ContainerSpec
         string ProcNs(string type) => $"/proc/{infra}/ns/{NamespaceTypes.ProcEntry(type)}";
 
         List<NamespaceSpec> namespaces = [new(NamespaceTypes.Mount)];
+
+        // The pod's user namespace is joined by path; runc enters it before the others.
+        if (sandbox.Config.UserNamespace is not null)
+        {
+            namespaces.Add(new(NamespaceTypes.User, ProcNs(NamespaceTypes.User)));
+        }
+
         if (sandbox.Config.Network != NamespaceMode.Node)
         {
             namespaces.Add(new(NamespaceTypes.Network, ProcNs(NamespaceTypes.Network)));
@@ -99,6 +106,8 @@ public static class ContainerSpec
                 Devices = facts.Devices.Count > 0 ? facts.Devices : null,
                 Seccomp = privileged ? null : facts.Seccomp,
                 RootfsPropagation = rootPropagation,
+                UidMappings = UserNamespaceSpec.Uids(sandbox.Config.UserNamespace),
+                GidMappings = UserNamespaceSpec.Gids(sandbox.Config.UserNamespace),
             },
         };
     }

@@ -42,6 +42,13 @@ public static class SandboxSpec
             namespaces.Add(new(NamespaceTypes.Pid));
         }
 
+        // runc creates the user namespace first and the others inside it, so the pod's network,
+        // IPC, UTS and PID namespaces belong to it (KEP-127).
+        if (config.UserNamespace is not null)
+        {
+            namespaces.Add(new(NamespaceTypes.User));
+        }
+
         return new RuntimeSpec
         {
             Process = new ProcessSpec
@@ -77,6 +84,8 @@ public static class SandboxSpec
                 // Namespaced sysctls belong to the namespaces the infra process holds; the
                 // containers that join them see the values.
                 Sysctl = config.Sysctls.Count > 0 ? config.Sysctls : null,
+                UidMappings = UserNamespaceSpec.Uids(config.UserNamespace),
+                GidMappings = UserNamespaceSpec.Gids(config.UserNamespace),
             },
         };
     }
