@@ -1,5 +1,5 @@
-using System.Net.Sockets;
 using System.Diagnostics;
+using System.Net.Sockets;
 
 namespace Berth.Linux.Tests;
 
