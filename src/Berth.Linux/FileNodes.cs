@@ -87,10 +87,14 @@ public static class FileNodes
     public static void SetTimes(string path, DateTimeOffset accessed, DateTimeOffset modified) =>
         Check(Libc.Utimensat(Libc.AT_FDCWD, path, [TimespecOf(accessed), TimespecOf(modified)], Libc.AT_SYMLINK_NOFOLLOW), "utimensat", path);
 
-    private static FileNode? StatAt(string path, int flags)
+    /// <summary>The file an open descriptor (O_PATH ones too) refers to.</summary>
+    internal static FileNode OfDescriptor(int fd) =>
+        StatAt("", Libc.AT_EMPTY_PATH, fd) ?? throw new FileNotFoundException($"descriptor {fd} refers to nothing");
+
+    private static FileNode? StatAt(string path, int flags, int dirFd = Libc.AT_FDCWD)
     {
         var buffer = new byte[Libc.StatxSize];
-        if (Libc.Statx(Libc.AT_FDCWD, path, flags, Libc.STATX_BASIC_STATS, buffer) != 0)
+        if (Libc.Statx(dirFd, path, flags, Libc.STATX_BASIC_STATS, buffer) != 0)
         {
             var errno = Libc.LastError();
             return errno is Libc.ENOENT or Libc.ENOTDIR ? null : throw Libc.Error($"statx {path}", errno);

@@ -106,6 +106,11 @@ public static partial class PodValidator
             {
                 add(path, $"Duplicate value: \"{name}\"");
             }
+
+            if (volumes![i].HostPath?.Type is { } hostPathType && !HostPathTypes.Supported.Contains(hostPathType))
+            {
+                add($"spec.volumes[{i}].hostPath.type", Unsupported(hostPathType, HostPathTypes.Supported));
+            }
         }
 
         return names;
@@ -170,10 +175,7 @@ public static partial class PodValidator
                 }
 
                 // A subPath names a directory inside the volume: it must not climb out of it.
-                if (mount.SubPath is { Length: > 0 } subPath && (subPath.StartsWith('/') || subPath.Split('/').Contains("..")))
-                {
-                    add($"{path}.volumeMounts[{m}].subPath", $"Invalid value: \"{subPath}\": must be a relative path without '..'");
-                }
+                VolumeSubPath.Validate(container, mount, $"{path}.volumeMounts[{m}]", add);
 
                 if (string.IsNullOrEmpty(mount.MountPath) || !mount.MountPath.StartsWith('/'))
                 {

@@ -39,7 +39,8 @@ public static class ContainerConfigs
     public static IReadOnlyDictionary<string, string> VolumePaths(V1Pod pod, string podDir) =>
         (pod.Spec.Volumes ?? []).ToDictionary(v => v.Name, v => v.HostPath?.Path ?? Path.Combine(podDir, "volumes", v.Name));
 
-    public static ContainerConfig Container(V1Pod pod, V1Container container, ContainerPlan plan, int restartCount, IReadOnlyDictionary<string, string> volumePaths)
+    /// <param name="subPaths">Mount sources prepared by <see cref="SubPaths.Prepare"/>, by volumeMount index.</param>
+    public static ContainerConfig Container(V1Pod pod, V1Container container, ContainerPlan plan, int restartCount, IReadOnlyDictionary<string, string> volumePaths, IReadOnlyDictionary<int, string>? subPaths = null)
     {
         var podSecurity = pod.Spec.SecurityContext;
         var security = container.SecurityContext;
@@ -55,8 +56,8 @@ public static class ContainerConfigs
             Stdin = container.Stdin == true,
             StdinOnce = container.StdinOnce == true,
             Tty = container.Tty == true,
-            Mounts = [.. (container.VolumeMounts ?? []).Select(m => new ContainerMount(
-                string.IsNullOrEmpty(m.SubPath) ? volumePaths[m.Name] : Path.Combine(volumePaths[m.Name], m.SubPath),
+            Mounts = [.. (container.VolumeMounts ?? []).Select((m, i) => new ContainerMount(
+                SubPaths.MountSource(m, i, volumePaths, subPaths),
                 m.MountPath,
                 m.ReadOnlyProperty == true))],
             Security = new ContainerSecurity

@@ -107,6 +107,8 @@ public sealed class PodController
                 }
             }
         }
+
+        SubPaths.Reconcile(runtime.Options.PodsDir, records.All.Where(p => p.SandboxId is not null).SelectMany(p => runtime.ContainersOf(p.SandboxId!).Select(c => (p.Uid, c.Config.Name))));
     }
 
     /// <summary>Syncs every pod, forever: restarts, back-off, init order, sandbox changes.</summary>
@@ -224,6 +226,10 @@ public sealed class PodController
                 else if (volume.HostPath is { } hostPath && (!hostPath.Path.StartsWith('/') || hostPath.Path.Split('/').Contains("..")))
                 {
                     Add($"spec.volumes[{v}].hostPath.path", $"Invalid value: \"{hostPath.Path}\": must be an absolute path without '..'");
+                }
+                else if (volume.HostPath is { } typed && HostPathVolumes.Check(typed, create: false) is { } problem)
+                {
+                    Add($"spec.volumes[{v}].hostPath.type", problem);
                 }
             }
 
@@ -372,6 +378,7 @@ public sealed class PodController
             cgroups.Create(plan.CgroupParent);
             cgroups.Apply(plan.CgroupParent, new CgroupValues(plan.CpuShares, plan.CpuQuota, plan.CpuPeriod, plan.MemoryLimit, plan.PidsLimit));
             PrepareVolumes(manifest.Pod, sync.PodDirectory(pod));
+            HostPathVolumes.Prepare(manifest);
             var sandbox = await runtime.RunPodSandboxAsync(await ContainerConfigs.Sandbox(manifest.Pod, plan, runtime.Options.LogRoot).WithUserNamespaceAsync(manifest.Pod, runtime, sync.PodDirectory(pod), ct), ct);
             pod = await records.SaveAsync(pod with { SandboxId = sandbox.Id, Lifecycle = PodLifecycle.Active }, ct);
             if (plan.QosClass == QosClass.Burstable)
@@ -495,6 +502,7 @@ public sealed class PodController
         }
 
         cgroups.Remove(pod.Plan.CgroupParent);
+        SubPaths.CleanPod(sync.PodDirectory(pod)); // before the recursive delete, which must not go through a mount
         DeleteDirectory(sync.PodDirectory(pod));
         DeleteDirectory(ContainerConfigs.LogDirectory(runtime.Options.LogRoot, pod.Plan));
         Removing?.Invoke(pod);
@@ -652,10 +660,6 @@ public sealed class PodController
             if (volume.EmptyDir is not null)
             {
                 Directory.CreateDirectory(Path.Combine(podDir, "volumes", volume.Name));
-            }
-            else if (volume.HostPath is { Type: "DirectoryOrCreate" } hostPath)
-            {
-                Directory.CreateDirectory(hostPath.Path);
             }
         }
     }

@@ -210,7 +210,8 @@ public sealed class PodSync(PodRuntime runtime, PodRecords records, ICgroupDrive
         ContainerRecord record;
         try
         {
-            var config = ContainerConfigs.Container(manifest, spec, plan, container.RestartCount, ContainerConfigs.VolumePaths(manifest, PodDirectory(pod)));
+            var volumePaths = ContainerConfigs.VolumePaths(manifest, PodDirectory(pod));
+            var config = ContainerConfigs.Container(manifest, spec, plan, container.RestartCount, volumePaths, SubPaths.Prepare(PodDirectory(pod), spec, volumePaths));
             record = await runtime.CreateContainerAsync(pod.SandboxId!, config, ct);
         }
         catch (ContainerConfigException e)
