@@ -49,6 +49,12 @@ public sealed record ProcessSpec
     public bool NoNewPrivileges { get; init; }
 
     public int? OomScoreAdj { get; init; }
+
+    /// <summary>A loaded AppArmor profile to confine the process with.</summary>
+    public string? ApparmorProfile { get; init; }
+
+    /// <summary>The SELinux label the process runs with.</summary>
+    public string? SelinuxLabel { get; init; }
 }
 
 public sealed record UserSpec
@@ -97,6 +103,9 @@ public sealed record LinuxSpec
     public IReadOnlyList<LinuxDeviceSpec>? Devices { get; init; }
 
     public SeccompSpec? Seccomp { get; init; }
+
+    /// <summary>The SELinux label of the container's mounts.</summary>
+    public string? MountLabel { get; init; }
 }
 
 public sealed record NamespaceSpec(string Type, string? Path = null);

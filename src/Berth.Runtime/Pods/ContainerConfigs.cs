@@ -22,6 +22,7 @@ public static class ContainerConfigs
         Labels = new Dictionary<string, string>(pod.Metadata.Labels ?? new Dictionary<string, string>()),
         Annotations = new Dictionary<string, string>(pod.Metadata.Annotations ?? new Dictionary<string, string>()),
         PortMappings = PortMappings(pod),
+        Sysctls = (pod.Spec.SecurityContext?.Sysctls ?? []).ToDictionary(s => Core.Security.Sysctls.Normalize(s.Name), s => s.Value ?? ""),
     };
 
     /// <summary>The containers' ports that ask for a host port (the kubelet passes every port; only
@@ -39,10 +40,9 @@ public static class ContainerConfigs
     public static IReadOnlyDictionary<string, string> VolumePaths(V1Pod pod, string podDir) =>
         (pod.Spec.Volumes ?? []).ToDictionary(v => v.Name, v => v.HostPath?.Path ?? Path.Combine(podDir, "volumes", v.Name));
 
-    public static ContainerConfig Container(V1Pod pod, V1Container container, ContainerPlan plan, int restartCount, IReadOnlyDictionary<string, string> volumePaths)
+    /// <exception cref="ContainerConfigException">The security context cannot be applied on this node (a missing seccomp profile).</exception>
+    public static ContainerConfig Container(V1Pod pod, V1Container container, ContainerPlan plan, int restartCount, IReadOnlyDictionary<string, string> volumePaths, NodeSecurityOptions? node = null)
     {
-        var podSecurity = pod.Spec.SecurityContext;
-        var security = container.SecurityContext;
         return new ContainerConfig
         {
             Name = container.Name,
@@ -59,17 +59,7 @@ public static class ContainerConfigs
                 string.IsNullOrEmpty(m.SubPath) ? volumePaths[m.Name] : Path.Combine(volumePaths[m.Name], m.SubPath),
                 m.MountPath,
                 m.ReadOnlyProperty == true))],
-            Security = new ContainerSecurity
-            {
-                Privileged = security?.Privileged == true,
-                RunAsUser = security?.RunAsUser ?? podSecurity?.RunAsUser,
-                RunAsGroup = security?.RunAsGroup ?? podSecurity?.RunAsGroup,
-                SupplementalGroups = [.. (podSecurity?.SupplementalGroups ?? []).Select(g => g ?? 0)],
-                ReadOnlyRootFilesystem = security?.ReadOnlyRootFilesystem == true,
-                NoNewPrivileges = security?.AllowPrivilegeEscalation == false,
-                AddCapabilities = [.. security?.Capabilities?.Add ?? []],
-                DropCapabilities = [.. security?.Capabilities?.Drop ?? []],
-            },
+            Security = SecurityContexts.For(pod, container, node ?? new NodeSecurityOptions()),
             Limits = new ContainerLimits
             {
                 CpuShares = plan.CpuShares,

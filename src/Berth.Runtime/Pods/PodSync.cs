@@ -210,7 +210,7 @@ public sealed class PodSync(PodRuntime runtime, PodRecords records, ICgroupDrive
         ContainerRecord record;
         try
         {
-            var config = ContainerConfigs.Container(manifest, spec, plan, container.RestartCount, ContainerConfigs.VolumePaths(manifest, PodDirectory(pod)));
+            var config = ContainerConfigs.Container(manifest, spec, plan, container.RestartCount, ContainerConfigs.VolumePaths(manifest, PodDirectory(pod)), options.Security);
             record = await runtime.CreateContainerAsync(pod.SandboxId!, config, ct);
         }
         catch (ContainerConfigException e)
