@@ -7,6 +7,7 @@ using Berth.Images.Registry;
 using Berth.Linux;
 using Berth.Linux.Cgroups;
 using Berth.Runtime.Model;
+using Berth.Runtime.Specs;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -227,6 +228,7 @@ public sealed class PodController
                 }
             }
 
+            NodeSecurityChecks.Check(manifest.Pod, lifecycle.Security, HostSecurityFeatures.Current, Add);
             foreach (var (list, path) in new[] { (spec.InitContainers, "spec.initContainers"), (spec.Containers, "spec.containers") })
             {
                 for (var i = 0; i < (list?.Count ?? 0); i++)
@@ -658,6 +660,8 @@ public sealed class PodController
                 Directory.CreateDirectory(hostPath.Path);
             }
         }
+
+        VolumeOwnership.ApplyToPod(pod, ContainerConfigs.VolumePaths(pod, podDir));
     }
 
     private static void DeleteDirectory(string dir)
