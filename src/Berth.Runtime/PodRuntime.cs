@@ -800,16 +800,21 @@ public sealed class PodRuntime
         var userName = security.RunAsUser is { } runAsUser ? runAsUser.ToString(CultureInfo.InvariantCulture)
             : security.RunAsUsername is { Length: > 0 } requested ? requested
             : image.Config.User;
+        if (Core.Security.RunAsNonRoot.Violation(security.RunAsNonRoot, security.RunAsUser, image.Config.User, Core.Security.RunAsNonRoot.PodDescription(sandbox.Config.Name, sandbox.Config.Namespace, sandbox.Config.Uid), config.Name) is { } violation)
+        {
+            throw new ContainerConfigException(violation);
+        }
+
         var imageUser = ResolveUser(config, userName, image);
         var caps = security.Privileged
             ? boundingCapabilities
             : SpecDefaults.Adjust([.. security.AddCapabilities, .. security.AddAmbientCapabilities], security.DropCapabilities, boundingCapabilities);
         IReadOnlyList<string> ambient = [.. security.AddAmbientCapabilities.Select(SpecDefaults.Normalize).Where(caps.Contains).Distinct()];
-        IReadOnlyList<uint> groups = [.. security.SupplementalGroups.Select(g => (uint)g), .. security.StrictSupplementalGroups ? [] : imageUser.AdditionalGids];
-        var user = new ContainerUserIds(
-            imageUser.Uid,
-            (uint?)security.RunAsGroup ?? imageUser.Gid,
-            [.. groups.Distinct()]);
+        // The primary group leads the supplementary ones, as CRI-O and containerd put it there
+        // (and critest's SupplementalGroupsPolicy specs expect it in the status).
+        var gid = (uint?)security.RunAsGroup ?? imageUser.Gid;
+        IReadOnlyList<uint> groups = [gid, .. security.SupplementalGroups.Select(g => (uint)g), .. security.StrictSupplementalGroups ? [] : imageUser.AdditionalGids];
+        var user = new ContainerUserIds(imageUser.Uid, gid, [.. groups.Distinct()]);
         var process = new ProcessSpec
         {
             Args = args,

@@ -32,9 +32,15 @@ public static class ServeCommand
         var authFile = new Option<string?>("--auth-file") { Description = "Registry credentials in docker's auth.json format" };
         var gcHigh = new Option<int>("--image-gc-high-threshold") { Description = "Disk usage percent that starts image garbage collection", DefaultValueFactory = _ => 85 };
         var gcLow = new Option<int>("--image-gc-low-threshold") { Description = "Disk usage percent where image garbage collection stops", DefaultValueFactory = _ => 80 };
+        var security = new NodeSecurityOptions();
+        var config = new Option<string?>("--config") { Description = "A kubelet.config.k8s.io/v1beta1 KubeletConfiguration file (Berth reads seccompDefault and allowedUnsafeSysctls); flags override it" };
+        var seccompDefault = new Option<bool>("--seccomp-default") { Description = "RuntimeDefault seccomp for every container that names no profile" };
+        var seccompRoot = new Option<string>("--seccomp-profile-root") { Description = "Directory of Localhost seccomp profiles", DefaultValueFactory = _ => security.SeccompProfileRoot };
+        var unsafeSysctls = new Option<string[]>("--allowed-unsafe-sysctls") { Description = "Comma-separated namespaced sysctls (or prefixes ending in '*', e.g. net.core.*) pods may set beyond the safe set (repeatable)" };
         var command = new Command("serve", "Run the node agent: pods via runc, conmon and an infra process, an API on a unix socket")
         {
             root, runRoot, cgroupRoot, logRoot, pidsLimit, infra, cniConf, cniBin, streamingAddress, backoffBase, backoffMax, syncInterval, manifests, mirrors, insecure, authFile, gcHigh, gcLow,
+            config, seccompDefault, seccompRoot, unsafeSysctls,
         };
         var usernsSubidUser = new Option<string>("--userns-subid-user") { Description = "Whose /etc/subuid and /etc/subgid entry holds the IDs of hostUsers: false pods, 65536 per pod (as the kubelet: a user that does not exist means every ID from 65536 up)", DefaultValueFactory = _ => defaults.UsernsSubidUser };
         var usernsRange = new Option<string?>("--userns-range") { Description = "FIRST:LENGTH: the IDs of hostUsers: false pods, instead of --userns-subid-user's subordinate IDs (multiples of 65536)" };
@@ -79,6 +85,11 @@ public static class ServeCommand
                 BackoffMax = TimeSpan.FromSeconds(parse.GetValue(backoffMax)),
                 SyncInterval = TimeSpan.FromSeconds(parse.GetValue(syncInterval)),
                 ManifestsDir = parse.GetValue(manifests) is { } dir ? Path.GetFullPath(dir) : null,
+                Security = NodeSecurityFlags.Resolve(
+                    parse.GetValue(config),
+                    parse.GetResult(seccompDefault) is null ? null : parse.GetValue(seccompDefault),
+                    Path.GetFullPath(parse.GetValue(seccompRoot)!),
+                    parse.GetResult(unsafeSysctls) is null ? null : parse.GetValue(unsafeSysctls)),
             };
             var images = new ImageStoreOptions
             {

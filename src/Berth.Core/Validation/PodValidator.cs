@@ -62,6 +62,7 @@ public static partial class PodValidator
         var names = new HashSet<string>(StringComparer.Ordinal);
         ValidateContainers(spec.InitContainers, "spec.initContainers", init: true, names, volumes, Add);
         ValidateContainers(spec.Containers, "spec.containers", init: false, names, volumes, Add);
+        Security.SecurityContextRules.Validate(pod, Add);
         return errors;
     }
 

@@ -100,6 +100,7 @@ internal static class ContainerRequests
 
         var mounts = Mounts(config.Mounts, problems);
         var seccomp = Seccomp(security, problems);
+        var (appArmor, selinux) = ContainerConfinement.From(security, Berth.Runtime.Specs.HostSecurityFeatures.Current, problems);
         CriErrors.ThrowIfAny(problems);
         return new ContainerConfig
         {
@@ -115,7 +116,7 @@ internal static class ContainerRequests
             Tty = config.Tty,
             Mounts = mounts,
             Devices = [.. config.Devices.Select(d => new ContainerDevice(d.HostPath, d.ContainerPath, d.Permissions))],
-            Security = Security(security) with { Seccomp = seccomp },
+            Security = Security(security) with { Seccomp = seccomp, AppArmorProfile = appArmor, SelinuxLabel = selinux },
             Limits = limits,
             Pid = pid,
             PidTarget = pid == NamespaceMode.Target ? namespaces!.TargetId : null,

@@ -49,6 +49,12 @@ public sealed record ProcessSpec
     public bool NoNewPrivileges { get; init; }
 
     public int? OomScoreAdj { get; init; }
+
+    /// <summary>A loaded AppArmor profile to confine the process with.</summary>
+    public string? ApparmorProfile { get; init; }
+
+    /// <summary>The SELinux label the process runs with.</summary>
+    public string? SelinuxLabel { get; init; }
 }
 
 public sealed record UserSpec
@@ -102,6 +108,9 @@ public sealed record LinuxSpec
     public IReadOnlyList<IdMappingSpec>? UidMappings { get; init; }
 
     public IReadOnlyList<IdMappingSpec>? GidMappings { get; init; }
+
+    /// <summary>The SELinux label of the container's mounts.</summary>
+    public string? MountLabel { get; init; }
 }
 
 /// <summary>IDs ContainerID..ContainerID+Size-1 inside are HostID..HostID+Size-1 on the host.</summary>

@@ -132,6 +132,15 @@ public sealed record ContainerSecurity
 
     /// <summary>Null: no filter, as before Kubernetes' SeccompDefault. Privileged containers never get one.</summary>
     public SeccompProfile? Seccomp { get; init; }
+
+    /// <summary>Refuse (CreateContainerConfigError) a container whose user is, or may be, root.</summary>
+    public bool RunAsNonRoot { get; init; }
+
+    /// <summary>A loaded AppArmor profile; null runs without one. Privileged containers never get one.</summary>
+    public string? AppArmorProfile { get; init; }
+
+    /// <summary>The SELinux process label (user:role:type:level); null for none.</summary>
+    public string? SelinuxLabel { get; init; }
 }
 
 public sealed record ContainerLimits

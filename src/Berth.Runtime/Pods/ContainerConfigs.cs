@@ -22,6 +22,7 @@ public static class ContainerConfigs
         Labels = new Dictionary<string, string>(pod.Metadata.Labels ?? new Dictionary<string, string>()),
         Annotations = new Dictionary<string, string>(pod.Metadata.Annotations ?? new Dictionary<string, string>()),
         PortMappings = PortMappings(pod),
+        Sysctls = (pod.Spec.SecurityContext?.Sysctls ?? []).ToDictionary(s => Core.Security.Sysctls.Normalize(s.Name), s => s.Value ?? ""),
     };
 
     /// <summary>The containers' ports that ask for a host port (the kubelet passes every port; only
@@ -40,10 +41,9 @@ public static class ContainerConfigs
         (pod.Spec.Volumes ?? []).ToDictionary(v => v.Name, v => v.HostPath?.Path ?? Path.Combine(podDir, "volumes", v.Name));
 
     /// <param name="subPaths">Mount sources prepared by <see cref="SubPaths.Prepare"/>, by volumeMount index.</param>
-    public static ContainerConfig Container(V1Pod pod, V1Container container, ContainerPlan plan, int restartCount, IReadOnlyDictionary<string, string> volumePaths, IReadOnlyDictionary<int, string>? subPaths = null)
+    /// <exception cref="ContainerConfigException">The security context cannot be applied on this node (a missing seccomp profile).</exception>
+    public static ContainerConfig Container(V1Pod pod, V1Container container, ContainerPlan plan, int restartCount, IReadOnlyDictionary<string, string> volumePaths, IReadOnlyDictionary<int, string>? subPaths = null, NodeSecurityOptions? node = null)
     {
-        var podSecurity = pod.Spec.SecurityContext;
-        var security = container.SecurityContext;
         return new ContainerConfig
         {
             Name = container.Name,
@@ -60,17 +60,7 @@ public static class ContainerConfigs
                 SubPaths.MountSource(m, i, volumePaths, subPaths),
                 m.MountPath,
                 m.ReadOnlyProperty == true))],
-            Security = new ContainerSecurity
-            {
-                Privileged = security?.Privileged == true,
-                RunAsUser = security?.RunAsUser ?? podSecurity?.RunAsUser,
-                RunAsGroup = security?.RunAsGroup ?? podSecurity?.RunAsGroup,
-                SupplementalGroups = [.. (podSecurity?.SupplementalGroups ?? []).Select(g => g ?? 0)],
-                ReadOnlyRootFilesystem = security?.ReadOnlyRootFilesystem == true,
-                NoNewPrivileges = security?.AllowPrivilegeEscalation == false,
-                AddCapabilities = [.. security?.Capabilities?.Add ?? []],
-                DropCapabilities = [.. security?.Capabilities?.Drop ?? []],
-            },
+            Security = SecurityContexts.For(pod, container, node ?? new NodeSecurityOptions()),
             Limits = new ContainerLimits
             {
                 CpuShares = plan.CpuShares,

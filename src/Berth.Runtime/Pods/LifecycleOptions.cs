@@ -17,4 +17,7 @@ public sealed record LifecycleOptions
 
     /// <summary>Static pod manifests (kubelet's staticPodPath); null for none.</summary>
     public string? ManifestsDir { get; init; }
+
+    /// <summary>Seccomp default and profile root, allowed unsafe sysctls.</summary>
+    public NodeSecurityOptions Security { get; init; } = new();
 }

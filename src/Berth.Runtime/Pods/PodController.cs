@@ -7,6 +7,7 @@ using Berth.Images.Registry;
 using Berth.Linux;
 using Berth.Linux.Cgroups;
 using Berth.Runtime.Model;
+using Berth.Runtime.Specs;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -233,6 +234,7 @@ public sealed class PodController
                 }
             }
 
+            NodeSecurityChecks.Check(manifest.Pod, lifecycle.Security, HostSecurityFeatures.Current, Add);
             foreach (var (list, path) in new[] { (spec.InitContainers, "spec.initContainers"), (spec.Containers, "spec.containers") })
             {
                 for (var i = 0; i < (list?.Count ?? 0); i++)
@@ -662,6 +664,8 @@ public sealed class PodController
                 Directory.CreateDirectory(Path.Combine(podDir, "volumes", volume.Name));
             }
         }
+
+        VolumeOwnership.ApplyToPod(pod, ContainerConfigs.VolumePaths(pod, podDir));
     }
 
     private static void DeleteDirectory(string dir)

@@ -211,7 +211,7 @@ public sealed class PodSync(PodRuntime runtime, PodRecords records, ICgroupDrive
         try
         {
             var volumePaths = ContainerConfigs.VolumePaths(manifest, PodDirectory(pod));
-            var config = ContainerConfigs.Container(manifest, spec, plan, container.RestartCount, volumePaths, SubPaths.Prepare(PodDirectory(pod), spec, volumePaths));
+            var config = ContainerConfigs.Container(manifest, spec, plan, container.RestartCount, volumePaths, SubPaths.Prepare(PodDirectory(pod), spec, volumePaths), options.Security);
             record = await runtime.CreateContainerAsync(pod.SandboxId!, config, ct);
         }
         catch (ContainerConfigException e)

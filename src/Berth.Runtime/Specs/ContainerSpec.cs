@@ -81,7 +81,7 @@ public static class ContainerSpec
 
         return new RuntimeSpec
         {
-            Process = process,
+            Process = process with { ApparmorProfile = privileged ? null : config.Security.AppArmorProfile, SelinuxLabel = config.Security.SelinuxLabel },
             Root = new RootSpec(rootfs, config.Security.ReadOnlyRootFilesystem),
             Mounts = mounts,
             Annotations = new Dictionary<string, string>
@@ -108,6 +108,7 @@ public static class ContainerSpec
                 RootfsPropagation = rootPropagation,
                 UidMappings = UserNamespaceSpec.Uids(sandbox.Config.UserNamespace),
                 GidMappings = UserNamespaceSpec.Gids(sandbox.Config.UserNamespace),
+                MountLabel = MountLabelOf(config.Security.SelinuxLabel),
             },
         };
     }
@@ -115,6 +116,10 @@ public static class ContainerSpec
     /// <summary>The cgroup cpu and cpuset values; what a later update changes too.</summary>
     public static CpuSpec Cpu(ContainerLimits limits) =>
         new((ulong?)limits.CpuShares, limits.CpuQuota, (ulong?)limits.CpuPeriod) { Cpus = limits.CpusetCpus, Mems = limits.CpusetMems };
+
+    /// <summary>The files' label for a process label: same user and level, container-selinux's file type.</summary>
+    private static string? MountLabelOf(string? processLabel) =>
+        processLabel?.Split(':', 4) is [var user, _, _, var level] ? $"{user}:object_r:container_file_t:{level}" : null;
 
     private static string PropagationOption(MountPropagation propagation) => propagation switch
     {
