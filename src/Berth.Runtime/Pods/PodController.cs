@@ -196,14 +196,15 @@ public sealed class PodController
         }
     }
 
-    /// <summary>Everything that can be checked before anything is created, as field errors.</summary>
+    /// <summary>What only the node can check before anything is created, as field errors. What the
+    /// manifest alone decides was checked when it was read (RuntimeSupport, PodFieldCatalog), so
+    /// plan refuses it too.</summary>
     private void Preflight(IReadOnlyList<(PodManifest Manifest, PodPlan Plan)> plans)
     {
         var errors = new List<FieldError>();
         foreach (var (manifest, plan) in plans)
         {
             void Add(string path, string message) => errors.Add(new FieldError(manifest.Source, path, message));
-            var spec = manifest.Pod.Spec;
             if (records.All.Any(p => p.Name == plan.Name && p.Namespace == plan.Namespace) || plans.Count(p => p.Plan.Name == plan.Name && p.Plan.Namespace == plan.Namespace) > 1)
             {
                 Add("metadata.name", $"Duplicate value: pod {plan.Namespace}/{plan.Name} already exists");
@@ -213,56 +214,11 @@ public sealed class PodController
             {
                 Add("metadata.uid", $"Duplicate value: a pod with uid {plan.Uid} already exists");
             }
-
-            for (var v = 0; v < (spec.Volumes?.Count ?? 0); v++)
-            {
-                var volume = spec.Volumes![v];
-                if (volume.EmptyDir is null && volume.HostPath is null)
-                {
-                    Add($"spec.volumes[{v}]", "Unsupported value: only emptyDir and hostPath volumes are supported");
-                }
-                else if (volume.HostPath is { } hostPath && (!hostPath.Path.StartsWith('/') || hostPath.Path.Split('/').Contains("..")))
-                {
-                    Add($"spec.volumes[{v}].hostPath.path", $"Invalid value: \"{hostPath.Path}\": must be an absolute path without '..'");
-                }
-            }
-
-            foreach (var (list, path) in new[] { (spec.InitContainers, "spec.initContainers"), (spec.Containers, "spec.containers") })
-            {
-                for (var i = 0; i < (list?.Count ?? 0); i++)
-                {
-                    PreflightContainer(list![i], $"{path}[{i}]", Add);
-                }
-            }
         }
 
         if (errors.Count > 0)
         {
             throw new ValidationException(errors);
-        }
-    }
-
-    private static void PreflightContainer(V1Container container, string path, Action<string, string> add)
-    {
-        if (!ImageReference.TryParse(container.Image, out _))
-        {
-            add($"{path}.image", $"Invalid value: \"{container.Image}\": not an image reference (name[:tag])");
-        }
-
-        for (var e = 0; e < (container.Env?.Count ?? 0); e++)
-        {
-            if (container.Env![e].ValueFrom is not null)
-            {
-                add($"{path}.env[{e}].valueFrom", "Unsupported value: only literal values are supported");
-            }
-        }
-
-        foreach (var (hook, name) in new[] { (container.Lifecycle?.PostStart, "postStart"), (container.Lifecycle?.PreStop, "preStop") })
-        {
-            if (hook is not null && hook.Exec is null)
-            {
-                add($"{path}.lifecycle.{name}", "Unsupported value: only exec hooks are supported");
-            }
         }
     }
 
@@ -364,7 +320,7 @@ public sealed class PodController
             Containers = [.. containers],
             CreatedAt = DateTimeOffset.UtcNow,
         };
-        pod = pod with { Events = [.. pulled.GetValueOrDefault(plan.Uid) ?? []] };
+        pod = pod with { Events = [.. pulled.GetValueOrDefault(plan.Uid) ?? [], .. ManifestWarnings.Events(manifest)] };
         using var _ = await records.LockAsync(pod.Uid, ct);
         await records.SaveAsync(pod, ct);
         try
