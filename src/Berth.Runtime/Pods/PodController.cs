@@ -56,6 +56,9 @@ public sealed class PodController
 
     public PodRecords Records => records;
 
+    /// <summary>Static pods whose manifests were refused: shown, never run.</summary>
+    public RefusedPods Refused { get; } = new();
+
     private CgroupName Root => CgroupName.Root(node.CgroupRoot, node.CgroupDriver);
 
     /// <summary>Creates the node-level QoS cgroups with the kubelet's cpu shares.</summary>
