@@ -134,7 +134,7 @@ public static class PodFieldCatalog
         Add<V1Volume>(R, Volumes, "awsElasticBlockStore", "azureDisk", "azureFile", "cephfs", "cinder", "configMap", "csi", "downwardAPI", "ephemeral", "fc",
             "flexVolume", "flocker", "gcePersistentDisk", "gitRepo", "glusterfs", "image", "iscsi", "nfs", "persistentVolumeClaim", "photonPersistentDisk",
             "portworxVolume", "projected", "quobyte", "rbd", "scaleIO", "secret", "storageos", "vsphereVolume");
-        Add<V1EmptyDirVolumeSource>(I, "", "medium");
+        Add<V1EmptyDirVolumeSource>(I, "disk-backed (\"\"); Memory is refused until tmpfs volumes exist", "medium");
         Add<V1EmptyDirVolumeSource>(R, "emptyDir mode is not implemented", "mode");
         Add<V1EmptyDirVolumeSource>(W, "no eviction yet: the size of a disk-backed emptyDir is not enforced", "sizeLimit");
         Add<V1HostPathVolumeSource>(I, "", "path");

@@ -14,7 +14,7 @@ namespace Berth.Core.Validation;
 public static class RuntimeSupport
 {
     public static readonly string[] DnsPolicies = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"];
-    public static readonly string[] EmptyDirMedia = ["", "Memory"];
+    public static readonly string[] EmptyDirMedia = [""];
 
     // Kubernetes' limits for dnsConfig (pkg/apis/core/validation: MaxDNSNameservers, MaxDNSSearchPaths).
     private const int MaxNameservers = 3;
@@ -68,7 +68,11 @@ public static class RuntimeSupport
 
         if (volume.EmptyDir?.Medium is { } medium && !EmptyDirMedia.Contains(medium))
         {
-            add($"{path}.emptyDir.medium", Unsupported(medium, EmptyDirMedia));
+            // A tmpfs must then be made again whenever the sandbox is (after a reboot), or the
+            // volume would silently become disk-backed: refused until that exists.
+            add($"{path}.emptyDir.medium", medium == "Memory"
+                ? "Unsupported value: \"Memory\": memory-backed emptyDir (tmpfs) is not implemented yet; omit medium for a disk-backed one"
+                : Unsupported(medium, ["", "Memory"]) + " (Memory is not implemented yet)");
         }
     }
 

@@ -15,6 +15,7 @@ public class RuntimeSupportTests
     [InlineData("  volumes: [{ name: v }]\n  containers: [{ name: a, image: busybox }]", "spec.volumes[0]", "Unsupported value: only emptyDir and hostPath volumes are supported")]
     [InlineData("  volumes: [{ name: v, hostPath: { path: data } }]\n  containers: [{ name: a, image: busybox }]", "spec.volumes[0].hostPath.path", "Invalid value: \"data\": must be an absolute path without '..'")]
     [InlineData("  volumes: [{ name: v, hostPath: { path: /a/../etc } }]\n  containers: [{ name: a, image: busybox }]", "spec.volumes[0].hostPath.path", "Invalid value: \"/a/../etc\": must be an absolute path without '..'")]
+    [InlineData("  volumes: [{ name: v, emptyDir: { medium: Memory } }]\n  containers: [{ name: a, image: busybox }]", "spec.volumes[0].emptyDir.medium", "Unsupported value: \"Memory\": memory-backed emptyDir (tmpfs) is not implemented yet")]
     [InlineData("  volumes: [{ name: v, emptyDir: { medium: HugePages } }]\n  containers: [{ name: a, image: busybox }]", "spec.volumes[0].emptyDir.medium", "Unsupported value: \"HugePages\"")]
     [InlineData("  containers: [{ name: a, image: Busybox }]", "spec.containers[0].image", "Invalid value: \"Busybox\": not an image reference (name[:tag])")]
     [InlineData("  containers: [{ name: a, image: \"busybox:\" }]", "spec.containers[0].image", "not an image reference")]
