@@ -65,8 +65,10 @@ public static class PodFieldCheck
                 case FieldTreatment.Refused:
                     errors.Add(new FieldError(source, fieldPath, $"Unsupported value: {rule.Note}"));
                     break;
-                case FieldTreatment.Warned:
+                case FieldTreatment.Warned when !IsEmptyModel(value!):
                     warnings.Add(new FieldError(source, fieldPath, $"ignored: {rule.Note}"));
+                    break;
+                case FieldTreatment.Warned:
                     break;
                 default:
                     WalkValue(value!, fieldPath, source, errors, warnings);
@@ -102,6 +104,12 @@ public static class PodFieldCheck
             }
         }
     }
+
+    /// <summary>An object with nothing set (<c>status: {}</c> from kubectl's dry runs) ignores
+    /// nothing, so it is not worth a warning. A refusal never depends on this: <c>configMap: {}</c>
+    /// still asks for a volume type Berth does not have.</summary>
+    private static bool IsEmptyModel(object value) =>
+        IsModel(value.GetType()) && FieldsOf(value.GetType()).All(f => !IsSet(f.Property.GetValue(value)) || (IsModel(f.Property.PropertyType) && IsEmptyModel(f.Property.GetValue(value)!)));
 
     private static bool IsSet(object? value) => value switch
     {

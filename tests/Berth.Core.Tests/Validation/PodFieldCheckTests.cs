@@ -26,7 +26,7 @@ public class PodFieldCheckTests
     [InlineData("  nodeSelector: { disk: ssd }\n  containers: [{ name: a, image: busybox }]", "spec.nodeSelector", "scheduler")]
     [InlineData("  tolerations: [{ operator: Exists }]\n  containers: [{ name: a, image: busybox }]", "spec.tolerations", "scheduler")]
     [InlineData("  priorityClassName: high\n  containers: [{ name: a, image: busybox }]", "spec.priorityClassName", "scheduler")]
-    [InlineData("  affinity: { nodeAffinity: {} }\n  containers: [{ name: a, image: busybox }]", "spec.affinity", "scheduler")]
+    [InlineData("  affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: zone }] } }\n  containers: [{ name: a, image: busybox }]", "spec.affinity", "scheduler")]
     [InlineData("  containers: [{ name: a, image: busybox, livenessProbe: { exec: { command: [\"true\"] } } }]", "spec.containers[0].livenessProbe", "probes are not run yet")]
     [InlineData("  containers: [{ name: a, image: busybox, resizePolicy: [{ resourceName: cpu, restartPolicy: NotRequired }] }]", "spec.containers[0].resizePolicy", "resize")]
     [InlineData("  volumes: [{ name: v, emptyDir: { sizeLimit: 1Gi } }]\n  containers: [{ name: a, image: busybox }]", "spec.volumes[0].emptyDir.sizeLimit", "not enforced")]
@@ -41,6 +41,15 @@ public class PodFieldCheckTests
     }
 
     [Fact]
+    public void An_empty_status_is_not_worth_a_warning_but_an_empty_refused_volume_source_is_refused()
+    {
+        var set = ManifestReader.ReadText("apiVersion: v1\nkind: Pod\nmetadata: { name: p, creationTimestamp: null }\nspec: { containers: [{ name: a, image: busybox, resources: {} }] }\nstatus: {}\n", "t.yaml");
+        Assert.Empty(set.Warnings);
+        var error = Assert.Single(Assert.Throws<ValidationException>(() => ManifestReader.ReadText(Head + "  volumes: [{ name: v, configMap: {} }]\n  containers: [{ name: a, image: busybox }]", "t.yaml")).Errors);
+        Assert.Equal("spec.volumes[0].configMap", error.Path);
+    }
+
+    [Fact]
     public void Unknown_fields_reach_the_pod_too()
     {
         var set = ManifestReader.ReadText(Head + "  containers: [{ name: a, image: busybox, colour: blue }]", "t.yaml");
@@ -50,6 +59,7 @@ public class PodFieldCheckTests
     [Theory]
     [InlineData("  nodeSelector: {}\n  tolerations: []\n  containers: [{ name: a, image: busybox, envFrom: [] }]")]
     [InlineData("  priorityClassName: \"\"\n  containers: [{ name: a, image: busybox }]")]
+    [InlineData("  affinity: { nodeAffinity: {} }\n  containers: [{ name: a, image: busybox }]")]
     public void Empty_values_are_unset(string spec)
     {
         var set = ManifestReader.ReadText(Head + spec, "t.yaml");
