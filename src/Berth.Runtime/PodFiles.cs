@@ -11,14 +11,21 @@ namespace Berth.Runtime;
 public static class PodFiles
 {
     /// <param name="dns">The pod's resolver settings; null copies the node's resolv.conf.</param>
-    public static void Write(string directory, string? hostname, SandboxDns? dns = null)
+    /// <param name="aliases">The pod's hostAliases, appended to /etc/hosts as the kubelet appends them.</param>
+    public static void Write(string directory, string? hostname, SandboxDns? dns = null, IReadOnlyList<HostAlias>? aliases = null)
     {
         Directory.CreateDirectory(directory);
         if (hostname is not null)
         {
             File.WriteAllText(Path.Combine(directory, "hostname"), hostname + "\n");
             File.WriteAllText(Path.Combine(directory, "hosts"),
-                $"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{hostname}\n");
+                $"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{hostname}\n" + AliasLines(aliases));
+        }
+        else if (aliases is { Count: > 0 })
+        {
+            // Host network: the node's hosts file plus the aliases, as the kubelet writes it.
+            var node = File.Exists("/etc/hosts") ? File.ReadAllText("/etc/hosts") : "";
+            File.WriteAllText(Path.Combine(directory, "hosts"), node + (node.EndsWith('\n') || node.Length == 0 ? "" : "\n") + AliasLines(aliases));
         }
 
         var resolv = "/etc/resolv.conf";
@@ -42,6 +49,23 @@ public static class PodFiles
         if (dns.Options.Count > 0)
         {
             text.Append("options ").AppendJoin(' ', dns.Options).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The kubelet's hostAliases section (pkg/kubelet/kubelet_pods.go hostsEntriesFromHostAliases).</summary>
+    public static string AliasLines(IReadOnlyList<HostAlias>? aliases)
+    {
+        if (aliases is not { Count: > 0 })
+        {
+            return "";
+        }
+
+        var text = new StringBuilder("\n# Entries added by HostAliases.\n");
+        foreach (var alias in aliases)
+        {
+            text.Append(alias.Ip).Append('\t').AppendJoin('\t', alias.Hostnames).Append('\n');
         }
 
         return text.ToString();

@@ -99,7 +99,7 @@ public sealed class PodRuntime
         try
         {
             Directory.CreateDirectory(rootfs);
-            PodFiles.Write(filesDir, SandboxSpec.HostnameOf(config), config.Dns);
+            PodFiles.Write(filesDir, SandboxSpec.HostnameOf(config), config.Dns, config.HostAliases);
             await userNamespaces.PrepareSandboxAsync(config, rootfs);
             var spec = SandboxSpec.Build(config, id, rootfs, options, ClampOomScore(config.OomScoreAdj), hardNofile);
             await WriteSpecAsync(bundle, spec, ct);

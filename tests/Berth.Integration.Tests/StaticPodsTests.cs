@@ -112,9 +112,73 @@ public sealed class StaticPodsTests : IAsyncLifetime
         Assert.Equal(1, Count(log, $"ignoring invalid manifest {invalid}"));
         Assert.Contains("spec.restartPolicy: Unsupported value: \"Sometimes\"", log);
         Assert.DoesNotContain("notes.txt", log);
-        var pod = Assert.Single(await PodsAsync());
+        var pod = Assert.Single(await PodsAsync(), p => (string?)p["reason"] != "FailedValidation");
         Assert.Equal("good", (string?)pod["name"]);
         Assert.True((await agent.BerthAsync("ps")).ExitCode == 0, "the agent must keep serving");
+    }
+
+    [Fact]
+    public async Task A_refused_file_is_shown_with_its_reason_and_read_again_only_when_it_changes()
+    {
+        var file = await WriteAsync("refused.yaml", """
+            apiVersion: v1
+            kind: Pod
+            metadata: { name: refused }
+            spec:
+              volumes: [{ name: c, configMap: { name: cfg } }]
+              containers: [{ name: app, image: busybox, command: ["sleep", "3600"] }]
+            """);
+        var shown = await UntilAsync(async () => (await PodsAsync()).SingleOrDefault(p => (string?)p["name"] == "refused"), "the refused pod listed");
+        Assert.Equal("Failed", (string?)shown!["phase"]);
+        Assert.Equal("FailedValidation", (string?)shown["reason"]);
+        Assert.Equal(ExpectedUid(file), (string?)shown["uid"]);
+        Assert.Contains("spec.volumes[0].configMap: Unsupported value: only emptyDir and hostPath volumes are supported", (string?)shown["message"]);
+        var table = await agent.BerthAsync("ps");
+        Assert.Matches(@"(?m)^default\s+refused\s+FailedValidation\s", table.Stdout);
+
+        var events = await EventsAsync("refused");
+        var refusal = Assert.Single(events);
+        Assert.Equal("Warning", (string?)refusal["type"]);
+        Assert.Equal("FailedValidation", (string?)refusal["reason"]);
+        Assert.Contains("spec.volumes[0].configMap: Unsupported value", (string?)refusal["message"]);
+
+        // Several rescans (every 2 s) later: not read again, so still one refusal, from the first time.
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        Assert.Equal((string?)shown["createdUnixMs"], (string?)(await PodsAsync()).Single(p => (string?)p["name"] == "refused")["createdUnixMs"]);
+        Assert.Single(await EventsAsync("refused"));
+        Assert.Equal(1, Count(await File.ReadAllTextAsync(agent.AgentLog), $"ignoring invalid manifest {file}"));
+
+        // Fixed: the pod runs and the refusal is gone.
+        await WriteAsync("refused.yaml", Web("fixed", name: "refused"));
+        var running = await RunningAsync("refused");
+        Assert.Equal(ExpectedUid(file), (string?)running["uid"]);
+        Assert.Single(await PodsAsync(), p => (string?)p["name"] == "refused");
+
+        // Removed after being refused again: nothing stays listed.
+        await WriteAsync("refused.yaml", "apiVersion: v1\nkind: Pod\nmetadata: { name: refused }\nspec: { containers: [] }\n");
+        await UntilAsync(async () => (await PodsAsync()).Any(p => (string?)p["name"] == "refused" && (string?)p["reason"] == "FailedValidation"), "the broken edit refused");
+        File.Delete(file);
+        await UntilAsync(async () => !(await PodsAsync()).Any(p => (string?)p["name"] == "refused"), "the removed file's pod and refusal gone");
+    }
+
+    [Fact]
+    public async Task Warnings_of_a_static_pod_reach_its_events()
+    {
+        await WriteAsync("noted.yaml", """
+            apiVersion: v1
+            kind: Pod
+            metadata: { name: noted }
+            spec:
+              terminationGracePeriodSeconds: 1
+              tolerations: [{ operator: Exists }]
+              containers: [{ name: app, image: busybox, command: ["sleep", "3600"], colour: blue }]
+            """);
+        await RunningAsync("noted");
+        var warnings = (await EventsAsync("noted")).Where(e => (string?)e["reason"] == "FieldIgnored").ToList();
+        Assert.All(warnings, e => Assert.Equal("Warning", (string?)e["type"]));
+        Assert.Equal(
+            ["spec.containers[0].colour: unknown field, ignored", "spec.tolerations: ignored: the scheduler's field: there is no scheduler on a single node"],
+            warnings.Select(e => (string)e["message"]!).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -208,6 +272,13 @@ public sealed class StaticPodsTests : IAsyncLifetime
         var result = await agent.BerthAsync("ps", "-a", "-o", "json");
         Assert.True(result.ExitCode == 0, result.ToString());
         return [.. JsonNode.Parse(result.Stdout)!.AsArray().Select(p => p!.AsObject())];
+    }
+
+    private async Task<IReadOnlyList<JsonObject>> EventsAsync(string pod)
+    {
+        var result = await agent.BerthAsync("events", pod, "-o", "json");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        return [.. JsonNode.Parse(result.Stdout)!.AsArray().Select(e => e!.AsObject())];
     }
 
     private async Task<JsonObject> InspectAsync(string pod)

@@ -102,8 +102,9 @@ public static class PodCommands
             {
                 var apps = pod.Containers.Where(c => !c.Init).ToList();
 
-                // Like kubectl's STATUS: the phase, unless a container waits (CrashLoopBackOff).
-                var status = pod.Containers.FirstOrDefault(c => c.WaitingReason == "CrashLoopBackOff")?.WaitingReason ?? pod.Phase;
+                // Like kubectl's STATUS: the pod's reason (FailedValidation), else the phase, unless a
+                // container waits (CrashLoopBackOff).
+                var status = pod.Containers.FirstOrDefault(c => c.WaitingReason == "CrashLoopBackOff")?.WaitingReason ?? (pod.Reason.Length > 0 ? pod.Reason : pod.Phase);
                 if (!wide)
                 {
                     table.Add(pod.Namespace, pod.Name, status, $"{apps.Count(c => c.State == "running")}/{apps.Count}", apps.Sum(c => c.RestartCount).ToString(), Global.Age(pod.CreatedUnixMs));

@@ -120,10 +120,15 @@ public static class ManifestReader
         {
             var hostCgroupNamespace = binder.ExtensionValues.GetValueOrDefault("spec.hostCgroupNamespace")?.GetValue<bool>();
             var manifest = new PodManifest(source, pod, hostCgroupNamespace);
-            // A field with a type error was left out; do not also report it as missing.
-            var semantic = PodValidator.Validate(manifest).Where(e => !binder.Errors.Any(b => b.Path == e.Path));
+
+            // What plan and play both refuse or warn about: the API server's rules, then what
+            // Berth's runtime supports (values, then fields by the catalog).
+            var (unsupported, ignored) = PodFieldCheck.Check(manifest);
+            var semantic = PodValidator.Validate(manifest).Concat(RuntimeSupport.Check(manifest)).Concat(unsupported)
+                .Where(e => !binder.Errors.Any(b => b.Path == e.Path)); // a field with a type error was left out; do not also report it as missing
             List<FieldError> errors = [.. binder.Errors, .. semantic];
-            return new DocumentResult(errors.Count == 0 ? manifest : null, errors, binder.Warnings);
+            List<FieldError> warnings = [.. binder.Warnings, .. ignored];
+            return new DocumentResult(errors.Count == 0 ? manifest with { Warnings = warnings } : null, errors, warnings);
         }
 
         return new DocumentResult(binder.Errors.Count == 0 ? model : null, binder.Errors, binder.Warnings);

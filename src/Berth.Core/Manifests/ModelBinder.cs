@@ -188,19 +188,15 @@ internal sealed class ModelBinder(string source)
             return TypeError(node, path, "string");
         }
 
-        if (scalar.Style == ScalarStyle.Plain && (IsBoolLiteral(scalar.Value) || IsNumberLiteral(scalar.Value)))
-        {
-            return TypeError(node, path, "string");
-        }
-
-        return JsonValue.Create(scalar.Value ?? "");
+        // A plain boolean or number becomes its text the way Kubernetes' reader writes it back.
+        return JsonValue.Create(scalar.Style == ScalarStyle.Plain ? Yaml11.AsString(scalar.Value ?? "") : scalar.Value ?? "");
     }
 
     private JsonNode? BindBool(YamlNode node, string path)
     {
         if (node is YamlScalarNode { Style: ScalarStyle.Plain } scalar && IsBoolLiteral(scalar.Value))
         {
-            return JsonValue.Create(TrueLiterals.Contains(scalar.Value!));
+            return JsonValue.Create(Yaml11.TryBool(scalar.Value, out var value) && value);
         }
 
         return TypeError(node, path, "boolean");
@@ -208,8 +204,7 @@ internal sealed class ModelBinder(string source)
 
     private JsonNode? BindInteger(YamlNode node, string path, long min, long max)
     {
-        if (node is YamlScalarNode { Style: ScalarStyle.Plain } scalar
-            && long.TryParse(scalar.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        if (node is YamlScalarNode { Style: ScalarStyle.Plain } scalar && IntegerOf(scalar.Value) is { } value)
         {
             if (value < min || value > max)
             {
@@ -226,7 +221,7 @@ internal sealed class ModelBinder(string source)
     private JsonNode? BindNumber(YamlNode node, string path)
     {
         if (node is YamlScalarNode { Style: ScalarStyle.Plain } scalar
-            && double.TryParse(scalar.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            && (Yaml11.TryInteger(scalar.Value, out var integer) ? integer : Yaml11.TryFloat(scalar.Value, out var number) ? number : double.NaN) is var value
             && double.IsFinite(value))
         {
             return JsonValue.Create(value);
@@ -242,7 +237,8 @@ internal sealed class ModelBinder(string source)
             return TypeError(node, path, "quantity");
         }
 
-        var text = scalar.Value ?? "";
+        // An unquoted integer is a number to Kubernetes' reader: 0644 is 420.
+        var text = scalar.Style == ScalarStyle.Plain && Yaml11.TryInteger(scalar.Value, out var integer) ? integer.ToString(CultureInfo.InvariantCulture) : scalar.Value ?? "";
         if (!Quantity.TryParse(text, out var quantity, out var error))
         {
             Errors.Add(new FieldError(source, path, $"Invalid value: \"{text}\": {error}"));
@@ -260,7 +256,7 @@ internal sealed class ModelBinder(string source)
 
     private JsonNode? BindIntOrString(YamlNode node, string path) => node switch
     {
-        YamlScalarNode { Style: ScalarStyle.Plain } s when int.TryParse(s.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number) => JsonValue.Create(number),
+        YamlScalarNode { Style: ScalarStyle.Plain } s when Yaml11.TryInteger(s.Value, out var number) && number is >= int.MinValue and <= int.MaxValue => JsonValue.Create((int)number),
         YamlScalarNode s => JsonValue.Create(s.Value ?? ""),
         _ => TypeError(node, path, "integer or string"),
     };
@@ -270,8 +266,8 @@ internal sealed class ModelBinder(string source)
         YamlMappingNode m => new JsonObject(m.Children.Select(kv =>
             KeyValuePair.Create(((YamlScalarNode)kv.Key).Value ?? "", BindUntyped(kv.Value)))),
         YamlSequenceNode s => new JsonArray([.. s.Children.Select(BindUntyped)]),
-        YamlScalarNode { Style: ScalarStyle.Plain } sc when IsBoolLiteral(sc.Value) => JsonValue.Create(TrueLiterals.Contains(sc.Value!)),
-        YamlScalarNode { Style: ScalarStyle.Plain } sc when long.TryParse(sc.Value, CultureInfo.InvariantCulture, out var l) => JsonValue.Create(l),
+        YamlScalarNode { Style: ScalarStyle.Plain } sc when Yaml11.TryBool(sc.Value, out var b) => JsonValue.Create(b),
+        YamlScalarNode { Style: ScalarStyle.Plain } sc when Yaml11.TryInteger(sc.Value, out var l) => JsonValue.Create(l),
         YamlScalarNode sc when IsNull(sc) => null,
         YamlScalarNode sc => JsonValue.Create(sc.Value),
         _ => null,
@@ -296,13 +292,16 @@ internal sealed class ModelBinder(string source)
         node is YamlScalarNode { Style: ScalarStyle.Plain } s && (string.IsNullOrEmpty(s.Value) || s.Value is "~" or "null" or "Null" or "NULL");
 
     // kubectl decodes YAML with YAML 1.1 rules (sigs.k8s.io/yaml), where y/yes/on are booleans too.
-    private static bool IsBoolLiteral(string? value) => TrueLiterals.Contains(value ?? "") || FalseLiterals.Contains(value ?? "");
+    private static bool IsBoolLiteral(string? value) => Yaml11.TryBool(value, out _);
 
-    private static readonly HashSet<string> TrueLiterals = ["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"];
-    private static readonly HashSet<string> FalseLiterals = ["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"];
+    private static bool IsNumberLiteral(string? value) => Yaml11.TryInteger(value, out _) || Yaml11.TryFloat(value, out _);
 
-    private static bool IsNumberLiteral(string? value) =>
-        value is not null && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _) && value.Any(char.IsDigit);
+    /// <summary>An integer as Kubernetes' reader sees one: YAML 1.1 integers, and floats with no
+    /// fraction (JSON turns 8.0 into 8, which an integer field accepts).</summary>
+    private static long? IntegerOf(string? text) =>
+        Yaml11.TryInteger(text, out var integer) ? integer
+        : Yaml11.TryFloat(text, out var number) && double.IsFinite(number) && number == Math.Floor(number) && Math.Abs(number) < 9.2e18 ? (long)number
+        : null;
 
     private static string Join(string path, string key) => path.Length == 0 ? key : $"{path}.{key}";
 

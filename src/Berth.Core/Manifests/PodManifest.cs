@@ -6,7 +6,12 @@ namespace Berth.Core.Manifests;
 /// <param name="Source">Where it was read from, for messages.</param>
 /// <param name="Pod">The pod as the KubernetesClient model.</param>
 /// <param name="HostCgroupNamespace">KEP-5714 <c>spec.hostCgroupNamespace</c>; null when unset.</param>
-public sealed record PodManifest(string Source, V1Pod Pod, bool? HostCgroupNamespace);
+public sealed record PodManifest(string Source, V1Pod Pod, bool? HostCgroupNamespace)
+{
+    /// <summary>What was read but ignored (unknown fields, fields the catalog warns about), for
+    /// the user and the pod's Warning events.</summary>
+    public IReadOnlyList<FieldError> Warnings { get; init; } = [];
+}
 
 /// <summary>Everything read from a set of manifest files.</summary>
 public sealed record ManifestSet(

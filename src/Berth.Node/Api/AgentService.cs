@@ -53,6 +53,15 @@ public sealed partial class AgentService(PodController pods, PodRuntime runtime,
         var response = new ListPodsResponse();
         var all = await pods.ListAsync(context.CancellationToken);
         response.Pods.AddRange(all.Where(p => request.All || p.Phase is not (PodPhase.Succeeded or PodPhase.Failed)).Select(Summary));
+
+        // Refused static pods never ran: listed always, as nothing else tells the user of them.
+        foreach (var refused in pods.Refused.All)
+        {
+            var summary = Summary(new PodStatus(refused.AsRecord(), PodPhase.Failed, null, []));
+            summary.Reason = refused.Reason;
+            response.Pods.Add(summary);
+        }
+
         return response;
     }
 

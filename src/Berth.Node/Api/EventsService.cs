@@ -22,7 +22,7 @@ public sealed class EventsService(PodController pods, IHostApplicationLifetime l
         string? uid = null;
         if (request.Pod.Length > 0)
         {
-            uid = (pods.Find(request.Pod) ?? throw new NotFoundException($"pod \"{request.Pod}\" not found")).Uid;
+            uid = pods.Find(request.Pod)?.Uid ?? pods.Refused.Find(request.Pod)?.Uid ?? throw new NotFoundException($"pod \"{request.Pod}\" not found");
         }
 
         // A follower must not hold the agent's shutdown for the host's whole stop timeout.
@@ -41,6 +41,11 @@ public sealed class EventsService(PodController pods, IHostApplicationLifetime l
                 // The listing comes before the removals: a pod deleted after it was listed is then
                 // still among this round's removals or the next's, never lost between the two.
                 var candidates = pods.Records.All.ToDictionary(p => p.Uid);
+                foreach (var refused in pods.Refused.All)
+                {
+                    candidates.TryAdd(refused.Uid, refused.AsRecord());
+                }
+
                 while (removed.Reader.TryRead(out var gone))
                 {
                     candidates[gone.Uid] = gone; // its last record has every event of the listed one

@@ -45,6 +45,9 @@ public sealed record SandboxConfig
     /// <summary>The pod's resolv.conf; null copies the node's.</summary>
     public SandboxDns? Dns { get; init; }
 
+    /// <summary>Extra /etc/hosts lines (the pod's hostAliases).</summary>
+    public IReadOnlyList<HostAlias> HostAliases { get; init; } = [];
+
     /// <summary>Whether any container of the pod may be privileged (CRI's sandbox security context).</summary>
     public bool Privileged { get; init; }
 
@@ -85,3 +88,6 @@ public enum SandboxOrigin
 
 /// <summary>resolv.conf contents: nameservers, search domains and options ("ndots:5").</summary>
 public sealed record SandboxDns(IReadOnlyList<string> Servers, IReadOnlyList<string> Searches, IReadOnlyList<string> Options);
+
+/// <summary>One /etc/hosts line: an address and its names.</summary>
+public sealed record HostAlias(string Ip, IReadOnlyList<string> Hostnames);

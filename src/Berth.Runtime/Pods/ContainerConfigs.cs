@@ -23,7 +23,13 @@ public static class ContainerConfigs
         Annotations = new Dictionary<string, string>(pod.Metadata.Annotations ?? new Dictionary<string, string>()),
         PortMappings = PortMappings(pod),
         Sysctls = (pod.Spec.SecurityContext?.Sysctls ?? []).ToDictionary(s => Core.Security.Sysctls.Normalize(s.Name), s => s.Value ?? ""),
+        HostAliases = [.. (pod.Spec.HostAliases ?? []).Select(a => new HostAlias(a.Ip, [.. a.Hostnames ?? []]))],
+        Dns = PodDns.For(pod.Spec, NodeResolver) is { } dns ? new SandboxDns(dns.Servers, dns.Searches, dns.Options) : null,
     };
+
+    /// <summary>The node's resolver, the base of Default (and of ClusterFirst without a cluster DNS).</summary>
+    private static ResolverSettings NodeResolver() =>
+        ResolverSettings.Parse(File.Exists("/etc/resolv.conf") ? File.ReadAllText("/etc/resolv.conf") : "");
 
     /// <summary>The containers' ports that ask for a host port (the kubelet passes every port; only
     /// these have anything to forward).</summary>

@@ -57,6 +57,9 @@ public sealed class PodController
 
     public PodRecords Records => records;
 
+    /// <summary>Static pods whose manifests were refused: shown, never run.</summary>
+    public RefusedPods Refused { get; } = new();
+
     private CgroupName Root => CgroupName.Root(node.CgroupRoot, node.CgroupDriver);
 
     /// <summary>Creates the node-level QoS cgroups with the kubelet's cpu shares.</summary>
@@ -199,14 +202,15 @@ public sealed class PodController
         }
     }
 
-    /// <summary>Everything that can be checked before anything is created, as field errors.</summary>
+    /// <summary>What only the node can check before anything is created, as field errors. What the
+    /// manifest alone decides was checked when it was read (RuntimeSupport, PodFieldCatalog), so
+    /// plan refuses it too.</summary>
     private void Preflight(IReadOnlyList<(PodManifest Manifest, PodPlan Plan)> plans)
     {
         var errors = new List<FieldError>();
         foreach (var (manifest, plan) in plans)
         {
             void Add(string path, string message) => errors.Add(new FieldError(manifest.Source, path, message));
-            var spec = manifest.Pod.Spec;
             if (records.All.Any(p => p.Name == plan.Name && p.Namespace == plan.Namespace) || plans.Count(p => p.Plan.Name == plan.Name && p.Plan.Namespace == plan.Namespace) > 1)
             {
                 Add("metadata.name", $"Duplicate value: pod {plan.Namespace}/{plan.Name} already exists");
@@ -217,60 +221,22 @@ public sealed class PodController
                 Add("metadata.uid", $"Duplicate value: a pod with uid {plan.Uid} already exists");
             }
 
+            // hostPath types are checked against what is there now: a node matter, so play's.
+            var spec = manifest.Pod.Spec;
             for (var v = 0; v < (spec.Volumes?.Count ?? 0); v++)
             {
-                var volume = spec.Volumes![v];
-                if (volume.EmptyDir is null && volume.HostPath is null)
-                {
-                    Add($"spec.volumes[{v}]", "Unsupported value: only emptyDir and hostPath volumes are supported");
-                }
-                else if (volume.HostPath is { } hostPath && (!hostPath.Path.StartsWith('/') || hostPath.Path.Split('/').Contains("..")))
-                {
-                    Add($"spec.volumes[{v}].hostPath.path", $"Invalid value: \"{hostPath.Path}\": must be an absolute path without '..'");
-                }
-                else if (volume.HostPath is { } typed && HostPathVolumes.Check(typed, create: false) is { } problem)
+                if (spec.Volumes![v].HostPath is { } typed && HostPathVolumes.Check(typed, create: false) is { } problem)
                 {
                     Add($"spec.volumes[{v}].hostPath.type", problem);
                 }
             }
 
             NodeSecurityChecks.Check(manifest.Pod, lifecycle.Security, HostSecurityFeatures.Current, Add);
-            foreach (var (list, path) in new[] { (spec.InitContainers, "spec.initContainers"), (spec.Containers, "spec.containers") })
-            {
-                for (var i = 0; i < (list?.Count ?? 0); i++)
-                {
-                    PreflightContainer(list![i], $"{path}[{i}]", Add);
-                }
-            }
         }
 
         if (errors.Count > 0)
         {
             throw new ValidationException(errors);
-        }
-    }
-
-    private static void PreflightContainer(V1Container container, string path, Action<string, string> add)
-    {
-        if (!ImageReference.TryParse(container.Image, out _))
-        {
-            add($"{path}.image", $"Invalid value: \"{container.Image}\": not an image reference (name[:tag])");
-        }
-
-        for (var e = 0; e < (container.Env?.Count ?? 0); e++)
-        {
-            if (container.Env![e].ValueFrom is not null)
-            {
-                add($"{path}.env[{e}].valueFrom", "Unsupported value: only literal values are supported");
-            }
-        }
-
-        foreach (var (hook, name) in new[] { (container.Lifecycle?.PostStart, "postStart"), (container.Lifecycle?.PreStop, "preStop") })
-        {
-            if (hook is not null && hook.Exec is null)
-            {
-                add($"{path}.lifecycle.{name}", "Unsupported value: only exec hooks are supported");
-            }
         }
     }
 
@@ -372,7 +338,7 @@ public sealed class PodController
             Containers = [.. containers],
             CreatedAt = DateTimeOffset.UtcNow,
         };
-        pod = pod with { Events = [.. pulled.GetValueOrDefault(plan.Uid) ?? []] };
+        pod = pod with { Events = [.. pulled.GetValueOrDefault(plan.Uid) ?? [], .. ManifestWarnings.Events(manifest)] };
         using var _ = await records.LockAsync(pod.Uid, ct);
         await records.SaveAsync(pod, ct);
         try

@@ -42,8 +42,13 @@ public sealed class StaticPods(PodController pods, LifecycleOptions options, ILo
     private readonly HashSet<string> warned = [];
 
     /// <summary>Uids whose creation failed (an image not imported yet, a name already taken):
-    /// retried with a doubling delay, since what was missing may appear.</summary>
+    /// retried with a doubling delay, since what was missing may appear. A manifest that is itself
+    /// refused is not: see <see cref="refusedContent"/>.</summary>
     private readonly Dictionary<string, (DateTimeOffset NotBefore, TimeSpan Delay)> retries = [];
+
+    /// <summary>The content (static uid) of each file whose manifest was refused: read again only
+    /// when the file changes, as nothing on the node can make the same bytes valid.</summary>
+    private readonly Dictionary<string, string> refusedContent = new(StringComparer.Ordinal);
 
     private bool missingReported;
 
@@ -191,6 +196,12 @@ public sealed class StaticPods(PodController pods, LifecycleOptions options, ILo
 
         // Forget contents no file holds any more, so memory follows the directory.
         warned.IntersectWith(seen);
+        pods.Refused.Keep(desired.Keys.ToHashSet());
+        foreach (var source in refusedContent.Keys.Where(s => !desired.ContainsKey(s)).ToList())
+        {
+            refusedContent.Remove(source);
+        }
+
         foreach (var uid in retries.Keys.Where(k => !seen.Contains(k)).ToList())
         {
             retries.Remove(uid);
@@ -222,6 +233,12 @@ public sealed class StaticPods(PodController pods, LifecycleOptions options, ILo
 
         var uid = UidOf(Environment.MachineName, path, content);
         seen.Add(uid);
+        var source = SourceOf(path);
+        if (refusedContent.GetValueOrDefault(source) == uid)
+        {
+            return null; // refused as it is; shown in ps and events until the file changes
+        }
+
         try
         {
             var set = ManifestReader.ReadText(Encoding.UTF8.GetString(content), path);
@@ -232,6 +249,11 @@ public sealed class StaticPods(PodController pods, LifecycleOptions options, ILo
 
             var manifest = set.Pods[0];
             manifest.Pod.Metadata.Uid = uid;
+            if (refusedContent.Remove(source))
+            {
+                pods.Refused.Remove(source); // the file was fixed (a refusal by the node stays until the pod is created)
+            }
+
             return manifest;
         }
         catch (ValidationException e)
@@ -241,6 +263,8 @@ public sealed class StaticPods(PodController pods, LifecycleOptions options, ILo
                 logger.LogWarning("Static pods: ignoring invalid manifest {Path}: {Errors}", path, string.Join("; ", e.Errors));
             }
 
+            refusedContent[source] = uid;
+            Refuse(source, uid, Path.GetFileNameWithoutExtension(path), "default", e);
             return null;
         }
     }
@@ -257,6 +281,7 @@ public sealed class StaticPods(PodController pods, LifecycleOptions options, ILo
         {
             var pod = await pods.AddAsync(manifest, source, ct);
             retries.Remove(uid);
+            pods.Refused.Remove(source);
             logger.LogInformation("Static pod {Namespace}/{Pod} (uid {Uid}) added from {Source}", pod.Namespace, pod.Name, pod.Uid, source);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -264,11 +289,28 @@ public sealed class StaticPods(PodController pods, LifecycleOptions options, ILo
             var delay = retry.Delay == TimeSpan.Zero ? RescanInterval : TimeSpan.FromTicks(Math.Min(retry.Delay.Ticks * 2, RetryMax.Ticks));
             retries[uid] = (DateTimeOffset.UtcNow + delay, delay);
             var message = e is ValidationException v ? string.Join("; ", v.Errors) : e.Message;
+            if (e is ValidationException refused)
+            {
+                // What the node decides (a name taken, an image missing) may change: shown, and retried.
+                var meta = manifest.Pod.Metadata;
+                Refuse(source, uid, meta.Name, meta.NamespaceProperty ?? "default", refused);
+            }
+
             if (warned.Add(uid))
             {
                 logger.LogWarning("Static pods: cannot create the pod of {Source} (retrying): {Error}", source, message);
             }
         }
+    }
+
+    private void Refuse(string source, string uid, string name, string ns, ValidationException e)
+    {
+        if (pods.Refused.Of(source) is { } known && known.Uid == uid)
+        {
+            return; // the same content refused again: keep its first time and event
+        }
+
+        pods.Refused.Set(new RefusedPod(uid, name, ns, source, RefusedPod.ValidationReason, string.Join("; ", e.Errors), DateTimeOffset.UtcNow));
     }
 
     private async Task DownAsync(PodRecord pod, CancellationToken ct)

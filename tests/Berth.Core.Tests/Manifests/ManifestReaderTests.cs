@@ -148,7 +148,7 @@ public class ManifestReaderTests
     [InlineData("metadata: { name: p }\nspec: { hostPID: 1, containers: [{ name: a, image: b }] }", "spec.hostPID", "expected boolean")]
     [InlineData("metadata: { name: p }\nspec: { terminationGracePeriodSeconds: soon, containers: [{ name: a, image: b }] }", "spec.terminationGracePeriodSeconds", "expected integer")]
     [InlineData("metadata: { name: p }\nspec: { containers: [{ name: a, image: b, command: sh }] }", "spec.containers[0].command", "expected list")]
-    [InlineData("metadata: { name: p }\nspec: { containers: [{ name: a, image: b, args: [true] }] }", "spec.containers[0].args[0]", "expected string")]
+    [InlineData("metadata: { name: p }\nspec: { containers: [{ name: a, image: b, args: [{ x: y }] }] }", "spec.containers[0].args[0]", "expected string")]
     [InlineData("metadata: { name: p, uid: ../../etc }\nspec: { containers: [{ name: a, image: b }] }", "metadata.uid", "Invalid value")]
     [InlineData("metadata: { name: p, namespace: Not_OK }\nspec: { containers: [{ name: a, image: b }] }", "metadata.namespace", "RFC 1123 label")]
     [InlineData("metadata: { name: p }\nspec: { shareProcessNamespace: true, hostPID: true, containers: [{ name: a, image: b }] }", "spec.shareProcessNamespace", "cannot both")]
