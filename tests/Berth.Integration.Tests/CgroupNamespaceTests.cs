@@ -2,20 +2,27 @@ using Berth.Integration.Tests.Harness;
 
 namespace Berth.Integration.Tests;
 
-/// <summary>KEP-5714 on this cgroup v1 host: the field decides; unset means the host's namespace.</summary>
+/// <summary>KEP-5714: the field decides; unset means a private namespace on cgroup v2 unless a
+/// container is privileged, and the host's on v1. Runs on this v1 host and in the v2 lane.</summary>
 [Collection("node")]
-[Trait("Cgroup", "v1")]
+[Trait("Lane", "v2")]
 public class CgroupNamespaceTests(TestNode node)
 {
     [Theory]
-    [InlineData(false, null, "NODE")]
-    [InlineData(true, null, "NODE")]
-    [InlineData(false, false, "POD")]
-    [InlineData(true, false, "POD")]
-    [InlineData(false, true, "NODE")]
-    [InlineData(true, true, "NODE")]
-    public async Task Container_cgroup_namespace_follows_the_pod_field(bool privileged, bool? hostCgroupNamespace, string expected)
+    [InlineData(false, null)]
+    [InlineData(true, null)]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public async Task Container_cgroup_namespace_follows_the_pod_field(bool privileged, bool? hostCgroupNamespace)
     {
+        var expected = hostCgroupNamespace switch
+        {
+            true => "NODE",
+            false => "POD",
+            null => CgroupV2.OnV2 && !privileged ? "POD" : "NODE",
+        };
         var name = $"cgns-{(privileged ? "priv" : "plain")}-{hostCgroupNamespace?.ToString().ToLowerInvariant() ?? "unset"}";
         await using var pod = await node.Agent.PlayAsync(name, $$"""
             apiVersion: v1
@@ -47,6 +54,9 @@ public class CgroupNamespaceTests(TestNode node)
         }
 
         // Either way the container's view of /sys/fs/cgroup is its own cgroup: its limit shows at the top.
-        Assert.Equal(Kernel.CgroupFile("pids", cgroupPath, "pids.max"), (await pod.ShAsync("c", "cat /sys/fs/cgroup/pids/pids.max")).Trim());
+        var (host, inside) = CgroupV2.OnV2
+            ? (CgroupV2.Read(cgroupPath, "pids.max"), "/sys/fs/cgroup/pids.max")
+            : (Kernel.CgroupFile("pids", cgroupPath, "pids.max"), "/sys/fs/cgroup/pids/pids.max");
+        Assert.Equal(host, (await pod.ShAsync("c", $"cat {inside}")).Trim());
     }
 }

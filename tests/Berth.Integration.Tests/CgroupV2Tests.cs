@@ -1,14 +1,14 @@
 using System.Globalization;
 using Berth.Core.Planning;
-using Berth.Cri.V1;
 using Berth.Integration.Tests.Harness;
 
 namespace Berth.Integration.Tests;
 
 /// <summary>
 /// Every cgroup decision on a real cgroup v2 node: the QoS and pod tree with its values, OOM
-/// kills from memory.events, pids.max, KEP-5714's defaults, and nested runc with and without a
-/// private cgroup namespace. These run in the scripts/test-v2 guest (this host is a v1 hybrid);
+/// kills from memory.events, pids.max, and nested runc with and without a private cgroup
+/// namespace (KEP-5714's defaults on both doors are CgroupNamespaceTests and CriNamespaceTests,
+/// which run here and in the v2 lane). These run in the scripts/test-v2 guest (this host is a v1 hybrid);
 /// on a v1 node they fail at their first assertion, which is why scripts/test keeps them out of
 /// the host run.
 /// </summary>
@@ -112,46 +112,6 @@ public class CgroupV2Tests(TestNode node)
         Assert.True(played.ExitCode == 0 || played.Stderr.Contains("is Failed", StringComparison.Ordinal), played.ToString());
         var hog = await Eventually.UntilAsync(() => pod.ContainerAsync("hog"), c => (string?)c["reason"] == "OOMKilled", TimeSpan.FromSeconds(30), "OOMKilled");
         Assert.Equal(137, (int?)hog["exitCode"]);
-    }
-
-    /// <summary>KEP-5714 on v2: unset means a private cgroup namespace unless the container is
-    /// privileged; an explicit value wins.</summary>
-    [Theory]
-    [InlineData(false, null, "POD")]
-    [InlineData(true, null, "NODE")]
-    [InlineData(false, false, "POD")]
-    [InlineData(true, false, "POD")]
-    [InlineData(false, true, "NODE")]
-    [InlineData(true, true, "NODE")]
-    public async Task Cgroup_namespace_defaults_follow_kep_5714(bool privileged, bool? hostCgroupNamespace, string expected)
-    {
-        var name = $"v2-cgns-{(privileged ? "priv" : "plain")}-{hostCgroupNamespace?.ToString().ToLowerInvariant() ?? "unset"}";
-        await using var pod = await node.Agent.PlayAsync(name, $$"""
-            apiVersion: v1
-            kind: Pod
-            metadata: { name: {{name}} }
-            spec:
-            {{(hostCgroupNamespace is { } h ? $"  hostCgroupNamespace: {h.ToString().ToLowerInvariant()}" : "")}}
-              containers:
-                - name: c
-                  image: busybox
-                  command: ["sleep", "3600"]
-                  securityContext: { privileged: {{privileged.ToString().ToLowerInvariant()}} }
-            """);
-        var container = await pod.ContainerAsync("c");
-        Assert.Equal(expected, (string?)container["namespaces"]!["cgroup"]);
-        var pid = (int)container["pid"]!;
-        var seen = (await pod.ShAsync("c", "cat /proc/self/cgroup")).Trim();
-        if (expected == "POD")
-        {
-            Assert.NotEqual(Kernel.SelfNsInode("cgroup"), Kernel.NsInode(pid, "cgroup"));
-            Assert.Equal("0::/", seen);
-        }
-        else
-        {
-            Assert.Equal(Kernel.SelfNsInode("cgroup"), Kernel.NsInode(pid, "cgroup"));
-            Assert.Equal($"0::{(string)container["cgroupPath"]!}", seen);
-        }
     }
 
     private const string NestedRunc = """
@@ -262,41 +222,6 @@ public class CgroupV2Tests(TestNode node)
               command: ["sleep", "3600"]
               securityContext: { privileged: true }
         """;
-}
-
-/// <summary>KEP-5714 over CRI on cgroup v2: an explicit cgroupns_options mode wins (the
-/// container's, else the sandbox's); unset means private unless the container is privileged.</summary>
-[Collection("cri")]
-[Trait("Cgroup", "v2")]
-public class CriCgroupV2Tests(CriNode node)
-{
-    [Theory]
-    [InlineData(false, null, null, "POD")]
-    [InlineData(true, null, null, "NODE")]
-    [InlineData(true, "POD", null, "POD")]
-    [InlineData(false, "NODE", null, "NODE")]
-    [InlineData(true, null, "POD", "POD")]
-    public async Task Cgroup_namespace_follows_cgroupns_options(bool privileged, string? containerMode, string? sandboxMode, string expected)
-    {
-        static CgroupNamespace? Option(string? mode) => mode is null ? null : new CgroupNamespace { Mode = Enum.Parse<Berth.Cri.V1.NamespaceMode>(mode, ignoreCase: true) };
-        await using var pod = await node.RunPodAsync($"v2-cgns-{(privileged ? "priv" : "plain")}-{containerMode ?? "unset"}-{sandboxMode ?? "unset"}".ToLowerInvariant(), c =>
-        {
-            c.Linux.SecurityContext.Privileged = privileged;
-            c.Linux.SecurityContext.NamespaceOptions.CgroupnsOptions = Option(sandboxMode);
-        });
-        var id = await pod.StartSleeperAsync("c", c =>
-        {
-            c.Linux.SecurityContext.Privileged = privileged;
-            c.Linux.SecurityContext.NamespaceOptions.CgroupnsOptions = Option(containerMode);
-            c.Linux.Resources = new LinuxContainerResources { MemoryLimitInBytes = 64 << 20 };
-        });
-        var pid = await node.PidAsync(id);
-        var cgroupPath = $"{pod.Config.Linux.CgroupParent}/{id}";
-        var seen = (await node.ShAsync(id, "cat /proc/self/cgroup")).Trim();
-        Assert.Equal(expected == "POD" ? "0::/" : $"0::{cgroupPath}", seen);
-        Assert.Equal(expected == "POD", Kernel.SelfNsInode("cgroup") != Kernel.NsInode(pid, "cgroup"));
-        Assert.Equal((64 << 20).ToString(CultureInfo.InvariantCulture), CgroupV2.Read(cgroupPath, "memory.max"));
-    }
 }
 
 /// <summary>The unified hierarchy as the tests read it.</summary>

@@ -7,17 +7,19 @@ namespace Berth.Integration.Tests;
 [Collection("cri")]
 public class CriNamespaceTests(CriNode node)
 {
-    /// <summary>KEP-5714 over CRI on this cgroup v1 host: an explicit mode wins (the container's,
-    /// else the sandbox's); unset means the node's namespace, privileged or not.</summary>
+    /// <summary>KEP-5714 over CRI: an explicit mode wins (the container's, else the sandbox's);
+    /// unset means a private namespace on cgroup v2 unless the container is privileged, and the
+    /// node's on v1. Runs on this v1 host and in the v2 lane.</summary>
     [Theory]
-    [InlineData(false, null, null, "NODE")]
-    [InlineData(true, null, null, "NODE")]
-    [InlineData(false, "POD", null, "POD")]
-    [InlineData(true, "POD", null, "POD")]
-    [InlineData(false, "NODE", null, "NODE")]
-    [InlineData(true, "NODE", null, "NODE")]
-    [InlineData(false, null, "POD", "POD")]
-    public async Task Cgroup_namespace_follows_cgroupns_options(bool privileged, string? containerMode, string? sandboxMode, string expected)
+    [Trait("Lane", "v2")]
+    [InlineData(false, null, null)]
+    [InlineData(true, null, null)]
+    [InlineData(false, "POD", null)]
+    [InlineData(true, "POD", null)]
+    [InlineData(false, "NODE", null)]
+    [InlineData(true, "NODE", null)]
+    [InlineData(false, null, "POD")]
+    public async Task Cgroup_namespace_follows_cgroupns_options(bool privileged, string? containerMode, string? sandboxMode)
     {
         static CgroupNamespace? Option(string? mode) => mode is null ? null : new CgroupNamespace { Mode = Enum.Parse<NamespaceMode>(mode, ignoreCase: true) };
         await using var pod = await node.RunPodAsync($"cgns-{(privileged ? "priv" : "plain")}-{containerMode ?? "unset"}-{sandboxMode ?? "unset"}".ToLowerInvariant(), c =>
@@ -31,6 +33,7 @@ public class CriNamespaceTests(CriNode node)
             c.Linux.SecurityContext.NamespaceOptions.CgroupnsOptions = Option(containerMode);
             c.Linux.Resources = new LinuxContainerResources { MemoryLimitInBytes = 64 << 20 };
         });
+        var expected = containerMode ?? sandboxMode ?? (CgroupV2.OnV2 && !privileged ? "POD" : "NODE");
         var pid = await node.PidAsync(id);
         var cgroupPath = $"{pod.Config.Linux.CgroupParent}/{id}";
         var lines = (await node.ShAsync(id, "cat /proc/self/cgroup")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -46,7 +49,8 @@ public class CriNamespaceTests(CriNode node)
         }
 
         // Either way its /sys/fs/cgroup shows its own cgroup at the top.
-        Assert.Equal((64 << 20).ToString(), (await node.ShAsync(id, "cat /sys/fs/cgroup/memory/memory.limit_in_bytes")).Trim());
+        var limitFile = CgroupV2.OnV2 ? "/sys/fs/cgroup/memory.max" : "/sys/fs/cgroup/memory/memory.limit_in_bytes";
+        Assert.Equal((64 << 20).ToString(), (await node.ShAsync(id, $"cat {limitFile}")).Trim());
     }
 
     [Fact]

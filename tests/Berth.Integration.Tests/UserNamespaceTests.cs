@@ -118,6 +118,34 @@ public class UserNamespaceTests(TestNode node)
         Assert.DoesNotContain("userns-refused", (await node.Agent.BerthAsync("ps", "-a")).Stdout);
     }
 
+    /// <summary>procMount: Unmasked (allowed only with hostUsers: false) leaves /proc as the
+    /// kernel shows it; the default hides /proc/acpi and friends behind empty mounts and makes
+    /// /proc/sys read-only, as runc's masked and read-only paths do.</summary>
+    [Fact]
+    public async Task Unmasked_proc_mount_drops_the_masked_paths_in_a_user_namespace()
+    {
+        await using var agent = await Agent.StartAsync("userns-proc", "--userns-range", $"{First}:{Length}");
+        await TestNode.ImportBusyboxAsync(agent);
+        File.SetUnixFileMode(agent.Dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        await using var pod = await agent.PlayAsync("userns-proc", $$"""
+            apiVersion: v1
+            kind: Pod
+            metadata: { name: userns-proc }
+            spec:
+              hostUsers: false
+              containers:
+                - { name: unmasked, image: busybox, command: ["sleep", "3600"], securityContext: { procMount: Unmasked } }
+                - { name: masked, image: busybox, command: ["sleep", "3600"] }
+            """);
+        static IReadOnlyList<string> ProcMounts(int pid) =>
+            [.. File.ReadLines($"/proc/{pid}/mountinfo").Select(l => l.Split(' ')[4]).Where(m => m.StartsWith("/proc/", StringComparison.Ordinal))];
+
+        var masked = ProcMounts(await pod.PidAsync("masked"));
+        Assert.Contains("/proc/acpi", masked); // masked (this kernel has no /proc/kcore to hide)
+        Assert.Contains("/proc/sys", masked);
+        Assert.Empty(ProcMounts(await pod.PidAsync("unmasked")));
+    }
+
     /// <summary>The host ID of container ID 0, after checking uid_map and gid_map are one block "0 BASE 65536".</summary>
     private static uint BaseOf(int pid)
     {
