@@ -53,10 +53,11 @@ public class CgroupNamespaceTests(TestNode node)
             Assert.Contains(lines, l => l.EndsWith(":" + cgroupPath, StringComparison.Ordinal));
         }
 
-        // Either way the container's view of /sys/fs/cgroup is its own cgroup: its limit shows at the top.
-        var (host, inside) = CgroupV2.OnV2
-            ? (CgroupV2.Read(cgroupPath, "pids.max"), "/sys/fs/cgroup/pids.max")
-            : (Kernel.CgroupFile("pids", cgroupPath, "pids.max"), "/sys/fs/cgroup/pids/pids.max");
+        // On v1 the container's /sys/fs/cgroup is its own cgroup either way (runc bind-mounts it),
+        // so its limit shows at the top; on v2 only a private namespace gives that view, the host's
+        // shows the node's whole tree (where a nested runtime's cgroups would escape the pod).
+        var (host, inside) = !CgroupV2.OnV2 ? (Kernel.CgroupFile("pids", cgroupPath, "pids.max"), "/sys/fs/cgroup/pids/pids.max")
+            : (CgroupV2.Read(cgroupPath, "pids.max"), expected == "POD" ? "/sys/fs/cgroup/pids.max" : $"/sys/fs/cgroup{cgroupPath}/pids.max");
         Assert.Equal(host, (await pod.ShAsync("c", $"cat {inside}")).Trim());
     }
 }

@@ -48,8 +48,10 @@ public class CriNamespaceTests(CriNode node)
             Assert.Contains(lines, l => l.EndsWith(":" + cgroupPath, StringComparison.Ordinal));
         }
 
-        // Either way its /sys/fs/cgroup shows its own cgroup at the top.
-        var limitFile = CgroupV2.OnV2 ? "/sys/fs/cgroup/memory.max" : "/sys/fs/cgroup/memory/memory.limit_in_bytes";
+        // On v1 its /sys/fs/cgroup shows its own cgroup at the top either way (runc bind-mounts
+        // it); on v2 only a private namespace does, the host's shows the node's whole tree.
+        var limitFile = !CgroupV2.OnV2 ? "/sys/fs/cgroup/memory/memory.limit_in_bytes"
+            : expected == "POD" ? "/sys/fs/cgroup/memory.max" : $"/sys/fs/cgroup{cgroupPath}/memory.max";
         Assert.Equal((64 << 20).ToString(), (await node.ShAsync(id, $"cat {limitFile}")).Trim());
     }
 
