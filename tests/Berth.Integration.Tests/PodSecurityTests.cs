@@ -132,6 +132,34 @@ public class PodSecurityTests(TestNode node)
         Assert.Equal(1000u, FileNodes.Stat(file).Uid);
     }
 
+    /// <summary>A symlink the pod left in its volume is re-owned itself, never followed: the walk
+    /// must not give the pod's group a directory outside the volume, nor miss dot-files.</summary>
+    [Fact]
+    public void FsGroup_walk_owns_dot_files_and_never_follows_a_symlink_out_of_the_volume()
+    {
+        var root = Directory.CreateTempSubdirectory("berth-fsgroup-").FullName;
+        var outside = Directory.CreateTempSubdirectory("berth-outside-").FullName;
+        try
+        {
+            var secret = Path.Combine(outside, "secret");
+            File.WriteAllText(secret, "x");
+            Directory.CreateSymbolicLink(Path.Combine(root, "link"), outside);
+            var dot = Path.Combine(root, ".hidden");
+            File.WriteAllText(dot, "x");
+
+            Assert.True(VolumeOwnership.Apply(root, 4567, onRootMismatch: false, readOnly: false));
+            Assert.Equal(4567u, FileNodes.Stat(dot).Gid);
+            Assert.Equal(4567u, FileNodes.LStat(Path.Combine(root, "link")).Gid);
+            Assert.Equal(0u, FileNodes.Stat(outside).Gid);
+            Assert.Equal(0u, FileNodes.Stat(secret).Gid);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
     [Fact]
     public void OnRootMismatch_skips_a_tree_whose_root_already_matches_and_Always_does_not()
     {

@@ -45,13 +45,26 @@ public static class VolumeOwnership
             return false;
         }
 
-        Change(root, gid, mask);
-        foreach (var path in Directory.EnumerateFileSystemEntries(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false }))
-        {
-            Change(path, gid, mask);
-        }
-
+        ChangeTree(root, gid, mask);
         return true;
+    }
+
+    /// <summary>Every entry, dot-files included; a symlink is re-owned itself but never followed,
+    /// so a link the pod made cannot lead the walk out of its volume.</summary>
+    private static void ChangeTree(string directory, int gid, UnixFileMode mask)
+    {
+        Change(directory, gid, mask);
+        foreach (var path in Directory.EnumerateFileSystemEntries(directory))
+        {
+            if (FileNodes.LStat(path).Type == UnixFileType.Directory)
+            {
+                ChangeTree(path, gid, mask);
+            }
+            else
+            {
+                Change(path, gid, mask);
+            }
+        }
     }
 
     /// <summary>volume_linux.go requiresPermissionChange: the root's group, its bits, its setgid.</summary>
