@@ -34,12 +34,7 @@ public static class NamespaceInodes
 
     public static ulong Of(int pid, string type)
     {
-        if (type.Length == 0 || type.Contains('/', StringComparison.Ordinal) || type is "." or "..")
-        {
-            throw new ArgumentException($"'{type}' is not a namespace type", nameof(type));
-        }
-
-        return Parse(type, ReadLink(Path.Combine(NsDirectory(pid), type)));
+        return Parse(type, ReadLink(NamespacePaths.Of(pid, type)));
     }
 
     /// <summary>"net:[4026531992]" → 4026531992. The link names the namespace kind, which for

@@ -91,6 +91,7 @@ public static class AgentHost
         builder.Services.AddSingleton<IImageStore>(_ => new LocalImageStore(options.Images with { Root = options.Runtime.ImagesDir }));
         builder.Services.AddSingleton<ICgroupDriver>(_ => CgroupDrivers.ForHost());
         builder.Services.AddSingleton(options.Lifecycle);
+        builder.Services.AddSingleton(sp => RuntimeSeams.Host(sp.GetRequiredService<IOciRuntime>(), sp.GetRequiredService<Conmon>(), sp.GetRequiredService<ICgroupDriver>(), sp.GetRequiredService<IImageStore>()));
         builder.Services.AddSingleton<PodRuntime>();
         builder.Services.AddSingleton<PodController>();
         builder.Services.AddHostedService<Supervisor>();

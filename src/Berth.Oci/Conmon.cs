@@ -29,7 +29,7 @@ public sealed record MonitoredContainer(int Pid, int MonitorPid);
 /// socket on fd 4 (<c>_OCI_STARTPIPE</c>) that releases it. conmon runs <c>runc create</c>; the
 /// caller then runs <c>runc start</c>.
 /// </summary>
-public sealed class Conmon(IOciRuntime runtime, string binary = "conmon")
+public sealed class Conmon(IOciRuntime runtime, string binary = "conmon") : IContainerMonitor
 {
     private static readonly TimeSpan CreateTimeout = TimeSpan.FromSeconds(60);
 
@@ -157,6 +157,25 @@ public sealed class Conmon(IOciRuntime runtime, string binary = "conmon")
             return null;
         }
     }
+
+    public MonitorExit? ReadExit(MonitorPaths paths, string id) =>
+        ReadExitCode(paths, id) is { } code
+            ? new MonitorExit(code, File.GetLastWriteTimeUtc(paths.ExitFile(id)), File.Exists(paths.OomFile))
+            : null;
+
+    public int? ReadMonitorPid(MonitorPaths paths)
+    {
+        try
+        {
+            return int.TryParse(File.ReadAllText(paths.MonitorPidFile).Trim(), out var pid) ? pid : null;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    bool IContainerMonitor.RequestLogReopen(string bundle) => RequestLogReopen(bundle);
 
     private static MonitoredContainer Parse(byte[] message, string command, MonitorPaths paths)
     {

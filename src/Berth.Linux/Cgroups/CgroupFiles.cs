@@ -58,4 +58,20 @@ internal static class CgroupFiles
         long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
             ? value
             : throw new CgroupException($"{Path.Join(directory, file)} holds '{text}', not a number");
+
+    /// <summary>The value of one "key value" line of a flat-keyed file (memory.events,
+    /// memory.oom_control, pids.events); 0 when the key or the file is missing.</summary>
+    public static long FlatKey(string? content, string key)
+    {
+        foreach (var line in (content ?? "").Split('\n'))
+        {
+            var space = line.IndexOf(' ');
+            if (space > 0 && line.AsSpan(0, space).SequenceEqual(key) && long.TryParse(line.AsSpan(space + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+            {
+                return value;
+            }
+        }
+
+        return 0;
+    }
 }

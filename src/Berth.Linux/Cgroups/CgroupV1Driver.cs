@@ -111,6 +111,8 @@ public sealed class CgroupV1Driver : ICgroupDriver
         return CgroupFiles.Read(CgroupPath.Under(hierarchy.Root, path), file);
     }
 
+    public long OomKills(string path) => CgroupFiles.FlatKey(ReadFile(path, "memory", "memory.oom_control"), "oom_kill");
+
     public IReadOnlyList<int> Processes(string path)
     {
         var pids = new SortedSet<int>();

@@ -84,6 +84,8 @@ public sealed class CgroupV2Driver : ICgroupDriver
     public string? ReadFile(string path, string? controller, string file) =>
         CgroupFiles.Read(CgroupPath.Under(Root, path), CgroupPath.File(file));
 
+    public long OomKills(string path) => CgroupFiles.FlatKey(ReadFile(path, null, "memory.events"), "oom_kill");
+
     public IReadOnlyList<int> Processes(string path)
     {
         var pids = new SortedSet<int>();

@@ -46,6 +46,10 @@ public interface ICgroupDriver
     /// (null, "memory.max") on v2; null when the file does not exist.</summary>
     string? ReadFile(string path, string? controller, string file);
 
+    /// <summary>How many processes the kernel's OOM killer has killed in the cgroup (v1
+    /// memory.oom_control, v2 memory.events "oom_kill"); 0 when the cgroup is gone.</summary>
+    long OomKills(string path);
+
     /// <summary>Every pid in the cgroup and its descendants, on any hierarchy.</summary>
     IReadOnlyList<int> Processes(string path);
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Berth.Runtime.Store;
 
 namespace Berth.Runtime.Model;
 
@@ -23,7 +24,7 @@ public enum ContainerState
 }
 
 /// <summary>A pod sandbox as stored on disk: its config and what the node made of it.</summary>
-public sealed record SandboxRecord
+public sealed record SandboxRecord : IStatefulRecord<SandboxState>
 {
     public required string Id { get; init; }
 
@@ -52,7 +53,7 @@ public sealed record SandboxRecord
 }
 
 /// <summary>A container as stored on disk.</summary>
-public sealed record ContainerRecord
+public sealed record ContainerRecord : IStatefulRecord<ContainerState>
 {
     public required string Id { get; init; }
 

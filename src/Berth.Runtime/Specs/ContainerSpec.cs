@@ -1,4 +1,5 @@
 using Berth.Core.Planning;
+using Berth.Linux;
 using Berth.Oci.Spec;
 using Berth.Runtime.Model;
 
@@ -25,7 +26,7 @@ public static class ContainerSpec
     {
         facts ??= ContainerHostFacts.None;
         var infra = sandbox.InfraPid;
-        string ProcNs(string type) => $"/proc/{infra}/ns/{NamespaceTypes.ProcEntry(type)}";
+        string ProcNs(string type) => NamespacePaths.Of(infra, NamespaceTypes.ProcEntry(type));
 
         List<NamespaceSpec> namespaces = [new(NamespaceTypes.Mount)];
 
@@ -95,11 +96,9 @@ public static class ContainerSpec
             {
                 Namespaces = namespaces,
                 CgroupsPath = cgroupPath,
-                Resources = new ResourcesSpec
+                Resources = Resources(config.Limits) with
                 {
                     Devices = privileged ? SpecDefaults.PrivilegedDeviceRules : [.. SpecDefaults.DeviceRules, .. facts.DeviceRules],
-                    Cpu = Cpu(config.Limits),
-                    Memory = config.Limits.MemoryLimit is { } memory ? new MemorySpec(memory) : null,
                 },
                 MaskedPaths = privileged ? null : config.Security.MaskedPaths ?? SpecDefaults.MaskedPaths,
                 ReadonlyPaths = privileged ? null : config.Security.ReadonlyPaths ?? SpecDefaults.ReadonlyPaths,
@@ -113,8 +112,15 @@ public static class ContainerSpec
         };
     }
 
-    /// <summary>The cgroup cpu and cpuset values; what a later update changes too.</summary>
-    public static CpuSpec Cpu(ContainerLimits limits) =>
+    /// <summary>The container's cpu, cpuset and memory limits as the runtime spec has them: at
+    /// creation and for every later in-place update, one mapping.</summary>
+    public static ResourcesSpec Resources(ContainerLimits limits) => new()
+    {
+        Cpu = Cpu(limits),
+        Memory = limits.MemoryLimit is { } memory ? new MemorySpec(memory) : null,
+    };
+
+    private static CpuSpec Cpu(ContainerLimits limits) =>
         new((ulong?)limits.CpuShares, limits.CpuQuota, (ulong?)limits.CpuPeriod) { Cpus = limits.CpusetCpus, Mems = limits.CpusetMems };
 
     /// <summary>The files' label for a process label: same user and level, container-selinux's file type.</summary>

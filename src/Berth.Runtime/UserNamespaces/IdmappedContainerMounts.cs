@@ -69,6 +69,5 @@ public static class IdmappedContainerMounts
 
     public static void Unmount(string bundle) => IdmappedMounts.UnmountBelow(Path.Combine(bundle, DirectoryName));
 
-    private static string UserNamespacePath(SandboxRecord sandbox) =>
-        $"/proc/{sandbox.InfraPid.ToString(CultureInfo.InvariantCulture)}/ns/user";
+    private static string UserNamespacePath(SandboxRecord sandbox) => NamespacePaths.Of(sandbox.InfraPid, "user");
 }
