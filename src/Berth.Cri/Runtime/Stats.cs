@@ -18,7 +18,7 @@ internal static class Stats
             Attributes = new V1.ContainerAttributes { Id = container.Id, Metadata = Statuses.Metadata(container.Config) },
             Cpu = Cpu(usage, now),
             Memory = Memory(usage, now),
-            WritableLayer = Filesystem(runtime.WritableLayerUsage(container.Id), runtime.Options.ContainersDir, now),
+            WritableLayer = Filesystem(runtime.WritableLayerUsage(container.Id), runtime.Layout.ContainersDir, now),
         };
         Labels.Copy(container.Config.Labels, stats.Attributes.Labels);
         Labels.Copy(container.Config.Annotations, stats.Attributes.Annotations);
