@@ -1,3 +1,5 @@
+using Berth.Images.Registry;
+
 namespace Berth.Images;
 
 /// <summary>
@@ -95,11 +97,4 @@ public sealed record PullOptions
 
     /// <summary>Null: the store's platform.</summary>
     public Platform? Platform { get; init; }
-}
-
-internal static class RegistryHosts
-{
-    /// <summary>Docker Hub answers to several names; images and mirrors say "docker.io".</summary>
-    public static string Normalize(string host) =>
-        host.ToLowerInvariant() is "index.docker.io" or "registry-1.docker.io" or "registry.hub.docker.com" ? ImageReference.DefaultRegistry : host.ToLowerInvariant();
 }

@@ -1,20 +1,22 @@
 using System.Text.Json;
+using Berth.Images.Content;
+using Berth.Images.Layers;
 using Berth.Images.Oci;
 using Berth.Linux;
 
-namespace Berth.Images;
+namespace Berth.Images.Store;
 
-// "berth image import ROOTFS NAME": a root filesystem directory becomes a one-layer OCI image,
-// stored like any pulled one, so that save, GC and the runtime need no special case.
-public sealed partial class LocalImageStore
+/// <summary>
+/// "berth image import ROOTFS NAME": a root filesystem directory becomes a one-layer OCI image,
+/// stored like any pulled one, so that save, GC and the runtime need no special case.
+/// </summary>
+internal sealed class RootfsImporter(Platform platform, string root, ContentStore content, LayerStore layers, ContentLeases leases, ImageIndex index)
 {
     public async Task<ImageRecord> ImportAsync(string rootfsDir, ImageReference reference, CancellationToken ct)
     {
-        ArgumentException.ThrowIfNullOrEmpty(rootfsDir);
-        ArgumentNullException.ThrowIfNull(reference);
-        CreateRoot();
-        Directory.CreateDirectory(_content.IngestDir);
-        var tar = Path.Combine(_content.IngestDir, $".tmp-{Guid.NewGuid():N}");
+        StoreFiles.CreateRoot(root);
+        Directory.CreateDirectory(content.IngestDir);
+        var tar = Path.Combine(content.IngestDir, $".tmp-{Guid.NewGuid():N}");
         try
         {
             // GNU tar keeps owners, modes, symlinks, hard links, devices, fifos and xattrs, which
@@ -27,18 +29,18 @@ public sealed partial class LocalImageStore
                     "--pax-option=delete=atime,delete=ctime", "--xattrs", "--xattrs-include=*", "--sort=name", "."],
                 ct,
                 timeout: Timeout.InfiniteTimeSpan);
-            using var lease = Hold([]);
-            var (layer, layerSize) = await _content.AdoptAsync(tar, d => lease.Add([BlobKey(d), LayerKey(d)]), ct);
+            using var lease = leases.Hold([]);
+            var (layer, layerSize) = await content.AdoptAsync(tar, d => lease.Add([ContentLeases.Blob(d), ContentLeases.Layer(d)]), ct);
 
             var now = DateTimeOffset.UtcNow;
-            var config = new ConfigDocument(_options.Platform.Architecture, _options.Platform.Os, new RootfsDocument("layers", [layer.ToString()]))
+            var config = new ConfigDocument(platform.Architecture, platform.Os, new RootfsDocument("layers", [layer.ToString()]))
             {
                 Created = now,
                 Config = new ContainerConfigDocument(),
                 History = [new HistoryDocument(now, $"berth image import {rootfsDir}")],
             };
             var configBytes = JsonSerializer.SerializeToUtf8Bytes(config, OciJson.Default.ConfigDocument);
-            var configDigest = await _content.WriteAsync(configBytes, d => lease.Add([BlobKey(d)]), ct);
+            var configDigest = await content.WriteAsync(configBytes, d => lease.Add([ContentLeases.Blob(d)]), ct);
             var manifest = new ManifestDocument(
                 2,
                 new Descriptor(MediaTypes.OciConfig, configDigest.ToString(), configBytes.Length),
@@ -47,11 +49,11 @@ public sealed partial class LocalImageStore
                 MediaType = MediaTypes.OciManifest,
             };
             var manifestBytes = JsonSerializer.SerializeToUtf8Bytes(manifest, OciJson.Default.ManifestDocument);
-            var manifestDigest = await _content.WriteAsync(manifestBytes, d => lease.Add([BlobKey(d)]), ct);
+            var manifestDigest = await content.WriteAsync(manifestBytes, d => lease.Add([ContentLeases.Blob(d)]), ct);
 
             // An uncompressed layer's digest is its diff ID.
-            await _layers.EnsureAsync(layer, layer, ct);
-            return await CommitAsync(reference, manifestDigest, manifestDigest, ImageOrigin.Imported, ct);
+            await layers.EnsureAsync(layer, layer, ct);
+            return await index.CommitAsync(reference, manifestDigest, manifestDigest, ImageOrigin.Imported, ct);
         }
         finally
         {

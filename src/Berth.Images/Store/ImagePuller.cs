@@ -1,33 +1,47 @@
 using System.Net;
-using System.Text.Json;
 using Berth.Images.Content;
+using Berth.Images.Layers;
 using Berth.Images.Oci;
 using Berth.Images.Registry;
 
-namespace Berth.Images;
+namespace Berth.Images.Store;
 
-// Pulling from registries: resolve the name (through mirrors first), pick this platform's
-// manifest, fetch and verify every blob once, unpack each layer once, then name the image.
-public sealed partial class LocalImageStore
+/// <summary>
+/// Pulling from registries: resolve the name (through mirrors first), pick this platform's
+/// manifest, fetch and verify every blob once, unpack each layer once, then name the image.
+/// </summary>
+internal sealed class ImagePuller(ImageStoreOptions options, string root, ContentStore content, LayerStore layers, ContentLeases leases, ImageIndex index) : IDisposable
 {
     private const int DownloadAttempts = 3;
     private const int ProgressStep = 256 << 10;
 
-    public async Task<ImageRecord> PullAsync(string reference, PullOptions options, IProgress<PullProgress>? progress, CancellationToken ct)
+    private readonly Lazy<RegistryClient> _registry = new(() => new RegistryClient(options));
+    private readonly SemaphoreSlim _downloads = new(Math.Max(1, options.MaxConcurrentDownloads));
+    private readonly InFlight<string> _fetching = new();
+
+    public void Dispose()
     {
-        ArgumentNullException.ThrowIfNull(reference);
-        options ??= PullOptions.Default;
+        if (_registry.IsValueCreated)
+        {
+            _registry.Value.Dispose();
+        }
+
+        _downloads.Dispose();
+    }
+
+    public async Task<ImageRecord> PullAsync(string reference, PullOptions pull, IProgress<PullProgress>? progress, CancellationToken ct)
+    {
         var name = ImageReference.Parse(reference);
-        var platform = options.Platform ?? _options.Platform;
-        CreateRoot();
+        var platform = pull.Platform ?? options.Platform;
+        StoreFiles.CreateRoot(root);
         var failures = new List<RegistryException>();
         var endpoints = _registry.Value.EndpointsFor(name);
         foreach (var endpoint in endpoints)
         {
-            var session = _registry.Value.Open(endpoint, name, options.Credentials);
+            var fetcher = _registry.Value.Open(endpoint, name, pull.Credentials);
             try
             {
-                return await PullFromAsync(session, name, platform, progress, ct);
+                return await PullFromAsync(fetcher, name, platform, progress, ct);
             }
             catch (RegistryException e) when (endpoint.IsMirror)
             {
@@ -51,89 +65,54 @@ public sealed partial class LocalImageStore
         throw new InvalidOperationException("the registry itself is always the last endpoint");
     }
 
-    private async Task<ImageRecord> PullFromAsync(RegistrySession session, ImageReference name, Platform platform, IProgress<PullProgress>? progress, CancellationToken ct)
+    private async Task<ImageRecord> PullFromAsync(RegistryFetcher fetcher, ImageReference name, Platform platform, IProgress<PullProgress>? progress, CancellationToken ct)
     {
         progress?.Report(new PullProgress(PullStatus.Resolving, name.ToString(), 0, 0));
-        var top = await session.GetManifestAsync(name.ManifestReference, ct);
-        var manifest = top;
-        if (MediaTypes.IsIndex(top.MediaType))
-        {
-            var chosen = ChoosePlatform(top.Content, top.Digest, platform, session.Endpoint.ToString());
-            manifest = await session.GetManifestAsync(chosen.Digest, ct);
-            if (!MediaTypes.IsManifest(manifest.MediaType))
-            {
-                throw new RegistryException(RegistryErrorKind.Invalid, $"{session.Endpoint}: the {platform} entry {chosen.Digest} of index {top.Digest} is a {manifest.MediaType}, not an image manifest");
-            }
-        }
-
+        var (top, manifest) = await fetcher.ResolveAsync(name.ManifestReference, platform, ct);
         ManifestDocument document;
         try
         {
-            document = ParseManifest(manifest.Content, $"{name.RemoteName}@{manifest.Digest}");
+            document = ImageDocuments.ParseManifest(manifest.Content, $"{name.RemoteName}@{manifest.Digest}");
         }
         catch (InvalidDataException e)
         {
-            throw new RegistryException(RegistryErrorKind.Invalid, $"{session.Endpoint}: {e.Message}", e);
+            throw new RegistryException(RegistryErrorKind.Invalid, $"{fetcher.Endpoint}: {e.Message}", e);
         }
 
         var configDigest = Digest.Parse(document.Config.Digest);
         var layerDigests = document.Layers.Select(l => Digest.Parse(l.Digest)).ToList();
-        using var lease = Hold(new[] { top.Digest, manifest.Digest, configDigest }.Concat(layerDigests).Select(BlobKey));
-        await _content.WriteAsync(top.Digest, top.Content, ct);
-        await _content.WriteAsync(manifest.Digest, manifest.Content, ct);
+        using var lease = leases.Hold(new[] { top.Digest, manifest.Digest, configDigest }.Concat(layerDigests).Select(ContentLeases.Blob));
+        await content.WriteAsync(top.Digest, top.Content, ct);
+        await content.WriteAsync(manifest.Digest, manifest.Content, ct);
 
-        await FetchBlobAsync(session, configDigest, document.Config.Size, progress: null, ct);
-        var config = ParseConfig(await _content.ReadAllAsync(configDigest, RegistryClient.MaxManifestSize, ct), configDigest);
-        var diffIds = DiffIds(config, document, configDigest);
-        lease.Add(diffIds.Select(LayerKey));
+        await FetchBlobAsync(fetcher, configDigest, document.Config.Size, progress: null, ct);
+        var config = ImageDocuments.ParseConfig(await content.ReadAllAsync(configDigest, ImageDocuments.MaxSize, ct), configDigest);
+        var diffIds = ImageDocuments.DiffIds(config, document, configDigest);
+        lease.Add(diffIds.Select(ContentLeases.Layer));
 
-        await Task.WhenAll(document.Layers.Select((layer, i) => PullLayerAsync(session, layerDigests[i], layer.Size, diffIds[i], progress, ct)));
-        return await CommitAsync(name, top.Digest, manifest.Digest, ImageOrigin.Pulled, ct);
+        await Task.WhenAll(document.Layers.Select((layer, i) => PullLayerAsync(fetcher, layerDigests[i], layer.Size, diffIds[i], progress, ct)));
+        return await index.CommitAsync(name, top.Digest, manifest.Digest, ImageOrigin.Pulled, ct);
     }
 
-    /// <summary>The index entry for <paramref name="platform"/>: the first that matches, as the index orders them.</summary>
-    private static Descriptor ChoosePlatform(byte[] content, Digest digest, Platform platform, string source)
-    {
-        IndexDocument? index;
-        try
-        {
-            index = JsonSerializer.Deserialize(content, OciJson.Default.IndexDocument);
-        }
-        catch (JsonException e)
-        {
-            throw new RegistryException(RegistryErrorKind.Invalid, $"{source}: index {digest} is not valid JSON: {e.Message}", e);
-        }
-
-        var entries = index?.Manifests?.Where(m => m is not null && Digest.TryParse(m.Digest, out _)).ToList() ?? [];
-        var match = entries.FirstOrDefault(m => m.Platform is { } p && platform.Matches(p.Os, p.Architecture, p.Variant) && MediaTypes.IsManifest(m.MediaType ?? MediaTypes.OciManifest));
-        if (match is null)
-        {
-            var offered = entries.Where(m => m.Platform is not null).Select(m => $"{m.Platform!.Os}/{m.Platform.Architecture}{(m.Platform.Variant is null ? "" : "/" + m.Platform.Variant)}").Distinct().ToList();
-            throw new RegistryException(RegistryErrorKind.NotFound, $"{source}: index {digest} has no image for {platform} (it has {(offered.Count == 0 ? "no platforms" : string.Join(", ", offered))})");
-        }
-
-        return match;
-    }
-
-    private async Task PullLayerAsync(RegistrySession session, Digest blob, long size, Digest diffId, IProgress<PullProgress>? progress, CancellationToken ct)
+    private async Task PullLayerAsync(RegistryFetcher fetcher, Digest blob, long size, Digest diffId, IProgress<PullProgress>? progress, CancellationToken ct)
     {
         var id = blob.Encoded[..12];
-        if (_content.Exists(blob) && _layers.Read(diffId) is not null)
+        if (content.Exists(blob) && layers.Read(diffId) is not null)
         {
             progress?.Report(new PullProgress(PullStatus.Exists, id, size, size));
             return;
         }
 
-        await FetchBlobAsync(session, blob, size, progress, ct);
+        await FetchBlobAsync(fetcher, blob, size, progress, ct);
         progress?.Report(new PullProgress(PullStatus.Extracting, id, size, size));
-        await _layers.EnsureAsync(diffId, blob, ct);
+        await layers.EnsureAsync(diffId, blob, ct);
         progress?.Report(new PullProgress(PullStatus.Done, id, size, size));
     }
 
     /// <summary>Downloads one blob unless it is here; concurrent fetches of one digest share one download.</summary>
-    private async Task FetchBlobAsync(RegistrySession session, Digest digest, long size, IProgress<PullProgress>? progress, CancellationToken ct)
+    private async Task FetchBlobAsync(RegistryFetcher fetcher, Digest digest, long size, IProgress<PullProgress>? progress, CancellationToken ct)
     {
-        if (_content.Exists(digest))
+        if (content.Exists(digest))
         {
             return;
         }
@@ -144,7 +123,7 @@ public sealed partial class LocalImageStore
             token =>
             {
                 started = true;
-                return DownloadAsync(session, digest, size, progress, token);
+                return DownloadAsync(fetcher, digest, size, progress, token);
             },
             ct);
         if (!started)
@@ -159,7 +138,7 @@ public sealed partial class LocalImageStore
     /// interrupted attempt (this process or a previous one) left is kept and only the rest is
     /// asked for with an HTTP Range; a dropped connection is retried the same way.
     /// </summary>
-    private async Task DownloadAsync(RegistrySession session, Digest digest, long size, IProgress<PullProgress>? progress, CancellationToken ct)
+    private async Task DownloadAsync(RegistryFetcher fetcher, Digest digest, long size, IProgress<PullProgress>? progress, CancellationToken ct)
     {
         var id = digest.Encoded[..12];
         await _downloads.WaitAsync(ct);
@@ -167,12 +146,12 @@ public sealed partial class LocalImageStore
         {
             for (var attempt = 1; ; attempt++)
             {
-                if (_content.Exists(digest))
+                if (content.Exists(digest))
                 {
                     return;
                 }
 
-                await using var writer = BlobWriter.Create(_content, digest, resume: true);
+                await using var writer = BlobWriter.Create(content, digest, resume: true);
                 var offset = await writer.ResumeAsync(ct);
                 if (offset > size)
                 {
@@ -190,7 +169,7 @@ public sealed partial class LocalImageStore
                     }
 
                     progress?.Report(new PullProgress(PullStatus.Downloading, id, offset, size));
-                    using var response = await session.GetBlobAsync(digest, offset, ct);
+                    using var response = await fetcher.GetBlobAsync(digest, offset, ct);
                     if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
                     {
                         writer.Restart();
@@ -220,7 +199,7 @@ public sealed partial class LocalImageStore
                 }
                 catch (Exception e) when (e is IOException or HttpRequestException && !ct.IsCancellationRequested)
                 {
-                    throw new RegistryException(RegistryErrorKind.Unavailable, $"{session.Endpoint}: downloading blob {digest} failed {DownloadAttempts} times, last: {e.Message}; the next pull resumes it", e);
+                    throw new RegistryException(RegistryErrorKind.Unavailable, $"{fetcher.Endpoint}: downloading blob {digest} failed {DownloadAttempts} times, last: {e.Message}; the next pull resumes it", e);
                 }
             }
         }
@@ -239,7 +218,7 @@ public sealed partial class LocalImageStore
         while (true)
         {
             // A registry that stops sending without closing is a dropped connection too.
-            stall.CancelAfter(_options.RequestTimeout);
+            stall.CancelAfter(options.RequestTimeout);
             int read;
             try
             {
@@ -247,7 +226,7 @@ public sealed partial class LocalImageStore
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
-                throw new IOException($"no data for {_options.RequestTimeout.TotalSeconds:0}s");
+                throw new IOException($"no data for {options.RequestTimeout.TotalSeconds:0}s");
             }
 
             if (read == 0)
