@@ -7,7 +7,7 @@ namespace Berth.Images.Tests;
 
 public sealed class ArchiveTests : IDisposable
 {
-    private readonly Scratch _scratch = new();
+    private readonly TempDirectory _scratch = new();
     private readonly LocalImageStore _store;
 
     public ArchiveTests() => _store = new LocalImageStore(_scratch["store"]);

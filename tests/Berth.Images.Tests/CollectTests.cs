@@ -4,7 +4,7 @@ public sealed class CollectTests : IDisposable
 {
     private const int LayerBytes = 100_000;
 
-    private readonly Scratch _scratch = new();
+    private readonly TempDirectory _scratch = new();
     private readonly LocalImageStore _store;
 
     public CollectTests() => _store = new LocalImageStore(_scratch["store"]);

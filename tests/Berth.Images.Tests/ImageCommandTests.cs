@@ -56,7 +56,7 @@ public sealed class ImageUserTests : IDisposable
     private const string Passwd = "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1001:App:/home/app:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n";
     private const string Group = "root:x:0:\napp:x:1001:\nstaff:x:50:app,other\nwheel:x:10:app\nnogroup:x:65534:\n";
 
-    private readonly Scratch _scratch = new();
+    private readonly TempDirectory _scratch = new();
 
     public void Dispose() => _scratch.Dispose();
 

@@ -5,7 +5,7 @@ namespace Berth.Images.Tests;
 
 public sealed class LayerUnpackerTests : IDisposable
 {
-    private readonly Scratch _scratch = new();
+    private readonly TempDirectory _scratch = new();
 
     public LayerUnpackerTests()
     {

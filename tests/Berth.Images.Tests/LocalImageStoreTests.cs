@@ -13,7 +13,7 @@ public sealed class LocalImageStoreTests : IDisposable
     private const UnixFileMode Mode0711 = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
         | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
 
-    private readonly Scratch _scratch = new();
+    private readonly TempDirectory _scratch = new();
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(60));
     private readonly LocalImageStore _store;
 

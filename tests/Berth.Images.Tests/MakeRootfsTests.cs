@@ -2,7 +2,7 @@ namespace Berth.Images.Tests;
 
 public sealed class MakeRootfsTests : IDisposable
 {
-    private readonly Scratch _scratch = new();
+    private readonly TempDirectory _scratch = new();
 
     public void Dispose() => _scratch.Dispose();
 

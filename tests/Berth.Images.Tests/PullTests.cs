@@ -18,7 +18,7 @@ public sealed class PullTests(PlainRegistryFixture fixture) : IClassFixture<Plai
 {
     private static readonly Platform Amd64 = new("linux", "amd64");
 
-    private readonly Scratch _scratch = new();
+    private readonly TempDirectory _scratch = new();
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(60));
 
     private TestRegistry Registry => fixture.Registry;

@@ -11,7 +11,7 @@ public sealed class SecureRegistryFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Registry = await TestRegistry.StartAsync(auth: true, tls: true);
-        using var scratch = new Scratch();
+        using var scratch = new TempDirectory();
         var image = TestLayout.WriteImage(scratch["layout"], [(new TestLayer().File("secret", "behind auth\n"), Compression.Gzip)]);
         TestLayout.Name(scratch["layout"], (image, "v1"));
         await Registry.PushAsync(scratch["layout"], "v1", "team/app:v1");
@@ -22,7 +22,7 @@ public sealed class SecureRegistryFixture : IAsyncLifetime
 
 public sealed class RegistryAuthTests(SecureRegistryFixture fixture) : IClassFixture<SecureRegistryFixture>, IDisposable
 {
-    private readonly Scratch _scratch = new();
+    private readonly TempDirectory _scratch = new();
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(60));
 
     private TestRegistry Registry => fixture.Registry;
@@ -98,7 +98,7 @@ public sealed class RegistryAuthTests(SecureRegistryFixture fixture) : IClassFix
 
 public sealed class BearerTokenTests(PlainRegistryFixture fixture) : IClassFixture<PlainRegistryFixture>, IDisposable
 {
-    private readonly Scratch _scratch = new();
+    private readonly TempDirectory _scratch = new();
 
     public void Dispose() => _scratch.Dispose();
 

@@ -15,7 +15,7 @@ internal sealed class TestRegistry : IAsyncDisposable
     public const string User = "tester";
     public const string Password = "s3cret-pass";
 
-    private readonly Scratch _scratch = new();
+    private readonly TempDirectory _scratch = new();
     private Process? _process;
 
     private TestRegistry()
@@ -40,7 +40,7 @@ internal sealed class TestRegistry : IAsyncDisposable
 
     public static async Task<TestRegistry> StartAsync(bool auth = false, bool tls = false)
     {
-        Tests.Host.RequireTool("/usr/bin/docker-registry", "docker-registry");
+        Berth.Testing.Host.RequireTool("/usr/bin/docker-registry", "docker-registry");
         var registry = new TestRegistry { Auth = auth, Tls = tls };
         try
         {
@@ -59,7 +59,7 @@ internal sealed class TestRegistry : IAsyncDisposable
     /// <param name="format">"v2s2" converts to Docker's media types.</param>
     public async Task PushAsync(string layout, string refName, string repositoryAndTag, bool all = false, string? format = null)
     {
-        var skopeo = Tests.Host.RequireTool("/usr/bin/skopeo", "skopeo");
+        var skopeo = Berth.Testing.Host.RequireTool("/usr/bin/skopeo", "skopeo");
         List<string> args = ["--insecure-policy", "copy", "--quiet", "--dest-tls-verify=false"];
         if (Auth)
         {
@@ -77,7 +77,7 @@ internal sealed class TestRegistry : IAsyncDisposable
         }
 
         args.AddRange([$"oci:{layout}:{refName}", $"docker://{Host}/{repositoryAndTag}"]);
-        await Tests.Host.RunAsync(skopeo, [.. args]);
+        await Berth.Testing.Host.RunAsync(skopeo, [.. args]);
     }
 
     /// <summary>
@@ -149,8 +149,8 @@ internal sealed class TestRegistry : IAsyncDisposable
 
         if (Auth)
         {
-            var htpasswd = Tests.Host.RequireTool("/usr/bin/htpasswd", "apache2-utils");
-            File.WriteAllText(_scratch["htpasswd"], await Tests.Host.RunAsync(htpasswd, "-Bbn", User, Password));
+            var htpasswd = Berth.Testing.Host.RequireTool("/usr/bin/htpasswd", "apache2-utils");
+            File.WriteAllText(_scratch["htpasswd"], await Berth.Testing.Host.RunAsync(htpasswd, "-Bbn", User, Password));
             config.Append($"""
                 auth:
                   htpasswd:
@@ -201,13 +201,13 @@ internal sealed class TestRegistry : IAsyncDisposable
 
     private async Task MakeCertificatesAsync()
     {
-        var openssl = Tests.Host.RequireTool("/usr/bin/openssl", "openssl");
-        await Tests.Host.RunAsync(openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=berth test CA",
+        var openssl = Berth.Testing.Host.RequireTool("/usr/bin/openssl", "openssl");
+        await Berth.Testing.Host.RunAsync(openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=berth test CA",
             "-keyout", _scratch["ca.key"], "-out", CaFile);
-        await Tests.Host.RunAsync(openssl, "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+        await Berth.Testing.Host.RunAsync(openssl, "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
             "-keyout", _scratch["server.key"], "-out", _scratch["server.csr"]);
         File.WriteAllText(_scratch["san.ext"], "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n");
-        await Tests.Host.RunAsync(openssl, "x509", "-req", "-in", _scratch["server.csr"], "-CA", CaFile, "-CAkey", _scratch["ca.key"],
+        await Berth.Testing.Host.RunAsync(openssl, "x509", "-req", "-in", _scratch["server.csr"], "-CA", CaFile, "-CAkey", _scratch["ca.key"],
             "-CAcreateserial", "-days", "2", "-extfile", _scratch["san.ext"], "-out", _scratch["server.crt"]);
     }
 

@@ -1,11 +1,11 @@
 using System.Globalization;
 
-namespace Berth.Integration.Tests.Harness;
+namespace Berth.Testing;
 
 /// <summary>
-/// The harness's waits, stretched by BERTH_TEST_SLOWDOWN (default 1). The cgroup v2 lane runs the
-/// same tests in a TCG guest that is 7-50 times slower than this host (scripts/test-v2 sets it);
-/// what a test asserts does not change, only how long it waits for it.
+/// Test waits, stretched by BERTH_TEST_SLOWDOWN (default 1). The cgroup v2 lane runs the same
+/// tests in a TCG guest that is 7-50 times slower than this host (scripts/test-v2 sets it); what
+/// a test asserts does not change, only how long it waits for it.
 /// </summary>
 public static class TestTime
 {
