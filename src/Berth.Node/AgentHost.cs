@@ -1,3 +1,4 @@
+using Berth.Core.Planning;
 using Berth.Cri;
 using Berth.Cri.Images;
 using Berth.Cri.Runtime;
@@ -43,7 +44,9 @@ public static class AgentHost
         // Only the lock holder gets here, so a socket file left behind is stale.
         File.Delete(options.Socket);
 
-        var app = Build(options);
+        // cpu.weight of pod and QoS cgroups in the formula runc uses for the containers'.
+        var weightFormula = CgroupMath.WeightFormulaOf(await RuncVersion.ReadAsync(ExecutablePath.Resolve(options.Runtime.RuncBinary), ct));
+        var app = Build(options, weightFormula);
         var pods = app.Services.GetRequiredService<PodController>();
         pods.EnsureQosCgroups();
         if (app.Services.GetRequiredService<IImageStore>() is LocalImageStore store)
@@ -59,7 +62,7 @@ public static class AgentHost
         return 0;
     }
 
-    public static WebApplication Build(AgentOptions options)
+    public static WebApplication Build(AgentOptions options, CpuWeightFormula weightFormula = CpuWeightFormula.Linear)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Host.UseSystemd();
@@ -89,7 +92,7 @@ public static class AgentHost
         builder.Services.AddSingleton<IOciRuntime>(_ => new Runc(options.Runtime.RuncRoot, ExecutablePath.Resolve(options.Runtime.RuncBinary)));
         builder.Services.AddSingleton(sp => new Conmon(sp.GetRequiredService<IOciRuntime>(), options.Runtime.ConmonBinary));
         builder.Services.AddSingleton<IImageStore>(_ => new LocalImageStore(options.Images with { Root = options.Runtime.ImagesDir }));
-        builder.Services.AddSingleton<ICgroupDriver>(_ => CgroupDrivers.ForHost());
+        builder.Services.AddSingleton<ICgroupDriver>(_ => CgroupDrivers.ForHost(weightFormula: weightFormula));
         builder.Services.AddSingleton(options.Lifecycle);
         builder.Services.AddSingleton(sp => RuntimeSeams.Host(sp.GetRequiredService<IOciRuntime>(), sp.GetRequiredService<Conmon>(), sp.GetRequiredService<ICgroupDriver>(), sp.GetRequiredService<IImageStore>()));
         builder.Services.AddSingleton<PodRuntime>();

@@ -44,8 +44,50 @@ public static class CgroupMath
     }
 
     /// <summary>
-    /// cgroup v2 cpu.weight from cpu.shares: pkg/kubelet/cm/cgroup_manager_linux.go
-    /// CpuSharesToCpuWeight (the same mapping runc uses): 1 + ((shares-2)*9999)/262142.
+    /// cgroup v2 cpu.weight from cpu.shares, in the formula of the runc that writes the
+    /// container cgroups, so pod, QoS and container cgroups agree. <see cref="CpuWeightFormula"/>
+    /// names both: the linear one (pkg/kubelet/cm/cgroup_manager_linux.go CpuSharesToCpuWeight,
+    /// runc up to 1.3.1 and Debian 12's 1.1.5) and the quadratic one of opencontainers/cgroups
+    /// 0.0.4, used from runc 1.3.2.
     /// </summary>
-    public static long SharesToWeight(long shares) => 1 + ((shares - 2) * 9999 / 262142);
+    public static long SharesToWeight(long shares, CpuWeightFormula formula = CpuWeightFormula.Linear) =>
+        formula == CpuWeightFormula.Quadratic ? SharesToWeightQuadratic(shares) : 1 + ((shares - 2) * 9999 / 262142);
+
+    /// <summary>
+    /// opencontainers/cgroups ConvertCPUSharesToCgroupV2Value (0.0.4): a quadratic in log2(shares)
+    /// through the ends and the default, so 1024 shares (one cpu, cgroup v1's default) map to
+    /// weight 100 (cgroup v2's default) instead of the linear formula's 39:
+    /// 10^((l² + 125·l)/612 − 7/34), rounded up, with l = log2(shares); ≤2 → 1, ≥262144 → 10000.
+    /// </summary>
+    private static long SharesToWeightQuadratic(long shares)
+    {
+        if (shares <= MinShares)
+        {
+            return 1;
+        }
+
+        if (shares >= MaxShares)
+        {
+            return 10000;
+        }
+
+        var l = Math.Log2(shares);
+        var exponent = ((l * l) + (125 * l)) / 612.0 - (7.0 / 34.0);
+        return (long)Math.Ceiling(Math.Pow(10, exponent));
+    }
+
+    /// <summary>The formula the runc of version <paramref name="runcVersion"/> converts with; an
+    /// unknown version is taken to be an old one (linear), as Debian 12 ships.</summary>
+    public static CpuWeightFormula WeightFormulaOf(Version? runcVersion) =>
+        runcVersion is not null && runcVersion >= new Version(1, 3, 2) ? CpuWeightFormula.Quadratic : CpuWeightFormula.Linear;
+}
+
+/// <summary>How cpu.shares become cgroup v2's cpu.weight.</summary>
+public enum CpuWeightFormula
+{
+    /// <summary>1 + ((shares − 2)·9999)/262142: the kubelet's and runc's before 1.3.2.</summary>
+    Linear,
+
+    /// <summary>opencontainers/cgroups 0.0.4 (runc ≥ 1.3.2): 1024 shares → 100.</summary>
+    Quadratic,
 }

@@ -9,8 +9,13 @@ public sealed class CgroupV2Driver : ICgroupDriver
     /// <summary>The controllers Berth writes values for, in the order they are enabled.</summary>
     public static readonly IReadOnlyList<string> Controllers = ["cpu", "memory", "pids"];
 
-    public CgroupV2Driver(string mountPoint = HostFacts.CgroupMount)
+    private readonly CpuWeightFormula weightFormula;
+
+    /// <param name="weightFormula">How cpu.shares become cpu.weight: the formula of the runc that
+    /// writes the container cgroups, so pod, QoS and container weights agree.</param>
+    public CgroupV2Driver(string mountPoint = HostFacts.CgroupMount, CpuWeightFormula weightFormula = CpuWeightFormula.Linear)
     {
+        this.weightFormula = weightFormula;
         MountPoint = mountPoint;
         Root = Libc.Canonical(mountPoint)
             ?? throw new DirectoryNotFoundException($"cgroup mount point {mountPoint} does not exist");
@@ -48,7 +53,7 @@ public sealed class CgroupV2Driver : ICgroupDriver
         var directory = CgroupPath.Under(Root, path);
         if (values.CpuShares is { } shares)
         {
-            CgroupFiles.Write(directory, "cpu.weight", CgroupMath.SharesToWeight(shares));
+            CgroupFiles.Write(directory, "cpu.weight", CgroupMath.SharesToWeight(shares, weightFormula));
         }
 
         var quota = values.CpuQuota?.ToString(CultureInfo.InvariantCulture) ?? "max";

@@ -32,6 +32,26 @@ public class CgroupMathTests
     [InlineData(262144, 10000)]
     [InlineData(102, 4)]
     public void SharesToWeight(long shares, long weight) => Assert.Equal(weight, CgroupMath.SharesToWeight(shares));
+
+    [Theory]
+    [InlineData(2, 1)]
+    [InlineData(3, 2)]
+    [InlineData(102, 17)]
+    [InlineData(1024, 100)] // one cpu is the default weight, unlike the linear 39
+    [InlineData(2048, 174)]
+    [InlineData(262143, 10000)]
+    [InlineData(262144, 10000)]
+    public void SharesToWeight_quadratic(long shares, long weight) =>
+        Assert.Equal(weight, CgroupMath.SharesToWeight(shares, CpuWeightFormula.Quadratic));
+
+    [Theory]
+    [InlineData(null, CpuWeightFormula.Linear)]
+    [InlineData("1.1.5", CpuWeightFormula.Linear)]
+    [InlineData("1.3.1", CpuWeightFormula.Linear)]
+    [InlineData("1.3.2", CpuWeightFormula.Quadratic)]
+    [InlineData("1.4.0", CpuWeightFormula.Quadratic)]
+    public void The_formula_follows_the_runc_that_writes_container_cgroups(string? version, CpuWeightFormula formula) =>
+        Assert.Equal(formula, CgroupMath.WeightFormulaOf(version is null ? null : Version.Parse(version)));
 }
 
 public class QosCgroupValuesTests

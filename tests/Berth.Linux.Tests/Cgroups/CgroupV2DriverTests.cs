@@ -1,3 +1,4 @@
+using Berth.Core.Planning;
 using Berth.Linux.Cgroups;
 
 namespace Berth.Linux.Tests.Cgroups;
@@ -60,6 +61,21 @@ public class CgroupV2DriverTests
     {
         using var tree = FakeCgroupTree.V2();
         var driver = new CgroupV2Driver(tree.Root);
+        driver.Create(Pod);
+
+        driver.Apply(Pod, new CgroupValues(CpuShares: shares));
+
+        Assert.Equal(weight, tree.Text(Pod, "cpu.weight"));
+    }
+
+    [Theory]
+    [InlineData(2, "1")]
+    [InlineData(1024, "100")]
+    [InlineData(262144, "10000")]
+    public void Apply_converts_with_the_quadratic_formula_for_a_runc_that_uses_it(long shares, string weight)
+    {
+        using var tree = FakeCgroupTree.V2();
+        var driver = new CgroupV2Driver(tree.Root, CpuWeightFormula.Quadratic);
         driver.Create(Pod);
 
         driver.Apply(Pod, new CgroupValues(CpuShares: shares));
