@@ -140,6 +140,11 @@ public sealed class CgroupV1Driver : ICgroupDriver
     public IReadOnlyList<string> Directories(string path) =>
         [.. Hierarchies.Select(h => CgroupPath.Under(h.Root, path))];
 
+    public PressureStats? Pressure(string path) =>
+        Hierarchies.FirstOrDefault(h => h.IsUnified) is { } unified
+            ? PressureStats.ReadDirectory(CgroupPath.Under(unified.Root, path))
+            : null;
+
     /// <summary>The unlimited value reads back as the page counter maximum in bytes
     /// (PAGE_COUNTER_MAX * PAGE_SIZE), not as the -1 that set it.</summary>
     private static long? MemoryLimit(string directory)

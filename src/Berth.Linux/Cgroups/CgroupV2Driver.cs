@@ -124,6 +124,8 @@ public sealed class CgroupV2Driver : ICgroupDriver
 
     public IReadOnlyList<string> Directories(string path) => [CgroupPath.Under(Root, path)];
 
+    public PressureStats? Pressure(string path) => PressureStats.ReadDirectory(CgroupPath.Under(Root, path));
+
     private static void EnableForChildren(string cgroup)
     {
         var available = Words(CgroupFiles.Read(cgroup, "cgroup.controllers"));

@@ -69,4 +69,10 @@ public interface ICgroupDriver
 
     /// <summary>The real directories that make up this cgroup (one per v1 hierarchy, one on v2).</summary>
     IReadOnlyList<string> Directories(string path);
+
+    /// <summary>The cgroup's pressure stall information (cpu, memory, io). v2 reads the cgroup's
+    /// own *.pressure files; a v1 hybrid host reads them from the controller-less cgroup2 mount
+    /// ("unified"), where runc and Berth place the same path. Null when the cgroup is gone or
+    /// the kernel keeps no PSI for it (plain v1, psi=0).</summary>
+    PressureStats? Pressure(string path);
 }

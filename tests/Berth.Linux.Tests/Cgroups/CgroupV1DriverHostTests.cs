@@ -65,6 +65,34 @@ public sealed class CgroupV1DriverHostTests : IDisposable
         Assert.False(driver.Exists(pod));
     }
 
+    [Fact]
+    public async Task Cpu_pressure_of_a_busy_cgroup_rises_in_the_hybrid_unified_mount()
+    {
+        Host.RequireUnified();
+        driver = new CgroupV1Driver();
+        var pod = top + "/pod" + Guid.NewGuid().ToString("N")[..8];
+        driver.Create(pod);
+        var before = driver.Pressure(pod);
+        Assert.NotNull(before?.Cpu);
+
+        // One more runnable loop than there are cpus: some of them always wait.
+        var unified = driver.Directories(pod).Single(d => d.Contains("/unified/", StringComparison.Ordinal));
+        var loops = new List<System.Diagnostics.Process>();
+        for (var i = 0; i <= Environment.ProcessorCount; i++)
+        {
+            var loop = children.Start("sh", "-c", "while :; do :; done");
+            loops.Add(loop);
+            File.WriteAllText(Path.Join(unified, "cgroup.procs"), loop.Id.ToString(CultureInfo.InvariantCulture));
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        var after = driver.Pressure(pod);
+
+        Assert.True(after!.Cpu!.Some.TotalMicroseconds > before!.Cpu!.Some.TotalMicroseconds + 100_000,
+            $"cpu some total went from {before.Cpu.Some.TotalMicroseconds} to {after.Cpu.Some.TotalMicroseconds} µs");
+        loops.ForEach(Children.Stop);
+    }
+
     public void Dispose()
     {
         children.Dispose();

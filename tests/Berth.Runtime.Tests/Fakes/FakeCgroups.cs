@@ -53,6 +53,17 @@ public sealed class FakeCgroups(FakeOci oci, int version = 2) : ICgroupDriver
 
     public string? ReadFile(string path, string? controller, string file) => null;
 
+    /// <summary>Pressure the fake kernel reports per cgroup.</summary>
+    public Dictionary<string, PressureStats> PressureByPath { get; } = [];
+
+    public PressureStats? Pressure(string path)
+    {
+        lock (gate)
+        {
+            return PressureByPath.GetValueOrDefault(path);
+        }
+    }
+
     public long OomKills(string path)
     {
         lock (gate)
