@@ -27,6 +27,9 @@ public sealed record RuntimeOptions
     /// <summary>kubelet's podPidsLimit; null means unlimited.</summary>
     public long? PodPidsLimit { get; init; }
 
+    /// <summary>The MemoryQoS feature gate and its settings (KEP-2570).</summary>
+    public MemoryQosOptions MemoryQos { get; init; } = new(false, Berth.Core.Planning.MemoryQosSettings.DefaultThrottlingFactor, Berth.Core.Planning.MemoryReservationPolicy.None);
+
     /// <summary>Where the CNI network configuration lists are; the first in name order is used.
     /// None there: pods get only their loopback interface.</summary>
     public string CniConfDir { get; init; } = "/etc/cni/net.d";
@@ -59,4 +62,15 @@ public sealed record RuntimeOptions
 
     /// <summary>Pinned network namespaces of sandboxes (bind mounts of nsfs files), named by sandbox id.</summary>
     public string NetnsDir => Path.Combine(RunRoot, "netns");
+}
+
+/// <summary>The MemoryQoS feature gate with memoryThrottlingFactor and memoryReservationPolicy.</summary>
+public sealed record MemoryQosOptions(bool Enabled, double ThrottlingFactor, Berth.Core.Planning.MemoryReservationPolicy ReservationPolicy)
+{
+    /// <summary>The planner's settings on a node: none when the gate is off or the node is on
+    /// cgroup v1 (Memory QoS is a cgroup v2 feature; the kubelet ignores the gate there too).</summary>
+    public Berth.Core.Planning.MemoryQosSettings? For(int cgroupVersion, long allocatableMemory) =>
+        Enabled && cgroupVersion == 2
+            ? new(ThrottlingFactor, ReservationPolicy, allocatableMemory, Environment.SystemPageSize)
+            : null;
 }

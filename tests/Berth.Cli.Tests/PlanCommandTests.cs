@@ -28,10 +28,10 @@ public class PlanCommandTests
         """;
 
     private static readonly string[] PodKeys =
-        ["name", "namespace", "uid", "qosClass", "cgroupParent", "cpuShares", "cpuWeight", "cpuQuota", "cpuPeriod", "memoryLimit", "pidsLimit", "namespaces", "containers"];
+        ["name", "namespace", "uid", "qosClass", "cgroupParent", "cpuShares", "cpuWeight", "cpuQuota", "cpuPeriod", "memoryLimit", "pidsLimit", "namespaces", "containers", "memory"];
 
     private static readonly string[] ContainerKeys =
-        ["name", "init", "privileged", "cpuShares", "cpuQuota", "cpuPeriod", "memoryLimit", "oomScoreAdj", "namespaces"];
+        ["name", "init", "privileged", "cpuShares", "cpuQuota", "cpuPeriod", "memoryLimit", "oomScoreAdj", "namespaces", "memory"];
 
     private static readonly string[] NamespaceKeys = ["network", "ipc", "uts", "pid", "cgroup"];
 

@@ -36,6 +36,9 @@ public static class ServeCommand
         var config = new Option<string?>("--config") { Description = "A kubelet.config.k8s.io/v1beta1 KubeletConfiguration file (Berth reads seccompDefault and allowedUnsafeSysctls); flags override it" };
         var seccompDefault = new Option<bool>("--seccomp-default") { Description = "RuntimeDefault seccomp for every container that names no profile" };
         var seccompRoot = new Option<string>("--seccomp-profile-root") { Description = "Directory of Localhost seccomp profiles", DefaultValueFactory = _ => security.SeccompProfileRoot };
+        var featureGates = new Option<string[]>("--feature-gates") { Description = "Name=true|false,... as the kubelet's (Berth knows MemoryQoS); over the config file's featureGates" };
+        var throttlingFactor = new Option<string?>("--memory-throttling-factor") { Description = "Memory QoS: memory.high lies this far from request to limit, in (0, 1] (default 0.9)" };
+        var reservationPolicy = new Option<string?>("--memory-reservation-policy") { Description = "Memory QoS: None (default) or TieredReservation (memory.min for Guaranteed, memory.low for Burstable)" };
         var unsafeSysctls = new Option<string[]>("--allowed-unsafe-sysctls") { Description = "Comma-separated namespaced sysctls (or prefixes ending in '*', e.g. net.core.*) pods may set beyond the safe set (repeatable)" };
         var command = new Command("serve", "Run the node agent: pods via runc, conmon and an infra process, an API on a unix socket")
         {
@@ -45,6 +48,9 @@ public static class ServeCommand
         var usernsSubidUser = new Option<string>("--userns-subid-user") { Description = "Whose /etc/subuid and /etc/subgid entry holds the IDs of hostUsers: false pods, 65536 per pod (as the kubelet: a user that does not exist means every ID from 65536 up)", DefaultValueFactory = _ => defaults.UsernsSubidUser };
         var usernsRange = new Option<string?>("--userns-range") { Description = "FIRST:LENGTH: the IDs of hostUsers: false pods, instead of --userns-subid-user's subordinate IDs (multiples of 65536)" };
         command.Options.Add(usernsSubidUser);
+        command.Options.Add(featureGates);
+        command.Options.Add(throttlingFactor);
+        command.Options.Add(reservationPolicy);
         command.Options.Add(usernsRange);
         command.SetAction(async (parse, ct) =>
         {
@@ -59,7 +65,12 @@ public static class ServeCommand
                 CniConfDir = Path.GetFullPath(parse.GetValue(cniConf)!),
                 CniBinDirs = [.. parse.GetValue(cniBin)!.Select(Path.GetFullPath)],
             };
-            runtime = runtime with { UsernsSubidUser = parse.GetValue(usernsSubidUser)!, UsernsRange = parse.GetValue(usernsRange) };
+            runtime = runtime with
+            {
+                UsernsSubidUser = parse.GetValue(usernsSubidUser)!,
+                UsernsRange = parse.GetValue(usernsRange),
+                MemoryQos = MemoryQosFlags.Resolve(parse.GetValue(config), parse.GetValue(featureGates), parse.GetValue(throttlingFactor), parse.GetValue(reservationPolicy), Console.Error),
+            };
             try
             {
                 _ = PodUserNamespaces.ResolveRange(runtime);

@@ -18,12 +18,14 @@ public enum CgroupDriver
 /// <param name="CgroupRoot">kubelet's cgroupRoot: the parent of <c>kubepods</c> ("/" by default).</param>
 /// <param name="MemoryCapacity">Node memory in bytes, for Burstable oom_score_adj.</param>
 /// <param name="PodPidsLimit">kubelet's podPidsLimit; null or negative means unlimited.</param>
+/// <param name="MemoryQos">The MemoryQoS feature's settings; null when it is off (always on cgroup v1).</param>
 public sealed record NodeFacts(
     int CgroupVersion,
     CgroupDriver CgroupDriver,
     string CgroupRoot,
     long MemoryCapacity,
-    long? PodPidsLimit)
+    long? PodPidsLimit,
+    MemoryQosSettings? MemoryQos = null)
 {
     public static NodeFacts Default(int cgroupVersion, long memoryCapacity) =>
         new(cgroupVersion, CgroupDriver.Cgroupfs, "/", memoryCapacity, null);

@@ -35,7 +35,7 @@ public static class OomScoreAdj
                 return BestEffort;
         }
 
-        var score = Burstable(ContainerResources.Of(container).Requests.MemoryBytes, memoryCapacity);
+        var score = Burstable(ContainerResources.Of(container).Requests.MemoryBytes + PodRequestShare(spec), memoryCapacity);
 
         // A sidecar (restartable init container) scores no higher than the app container with the
         // smallest memory request, so it is not killed before the workload it serves.
@@ -46,6 +46,22 @@ public static class OomScoreAdj
         }
 
         return Math.Clamp(score, BurstableMin, BurstableMax);
+    }
+
+    /// <summary>KEP-2837: the part of a pod-level memory request no container requested, shared
+    /// evenly by the pod's long-running containers, so a pod that asked for memory at pod level
+    /// scores below one that did not.</summary>
+    private static long PodRequestShare(V1PodSpec spec)
+    {
+        var podLevel = PodLevelResources.Requests(spec);
+        if (!podLevel.Contains(ResourceList.Memory))
+        {
+            return 0;
+        }
+
+        var running = (spec.Containers ?? []).Concat((spec.InitContainers ?? []).Where(ContainerResources.IsRestartableInit)).ToList();
+        var requested = running.Sum(c => ContainerResources.Of(c).Requests.MemoryBytes);
+        return running.Count == 0 ? 0 : Math.Max(0, podLevel.MemoryBytes - requested) / running.Count;
     }
 
     /// <summary>1000 − 1000·request/capacity (integer division), before clamping.</summary>

@@ -17,7 +17,11 @@ public sealed record PodPlan(
     long? MemoryLimit,
     long? PidsLimit,
     NamespacePlan Namespaces,
-    IReadOnlyList<ContainerPlan> Containers);
+    IReadOnlyList<ContainerPlan> Containers)
+{
+    /// <summary>memory.min and memory.low of the pod cgroup under Memory QoS (KEP-2570).</summary>
+    public MemoryProtection Memory { get; init; } = MemoryProtection.Off;
+}
 
 public sealed record ContainerPlan(
     string Name,
@@ -28,4 +32,8 @@ public sealed record ContainerPlan(
     long? CpuPeriod,
     long? MemoryLimit,
     int OomScoreAdj,
-    NamespacePlan Namespaces);
+    NamespacePlan Namespaces)
+{
+    /// <summary>memory.min, memory.low and memory.high of the container under Memory QoS.</summary>
+    public MemoryProtection Memory { get; init; } = MemoryProtection.Off;
+}

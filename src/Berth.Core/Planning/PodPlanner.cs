@@ -36,14 +36,18 @@ public static class PodPlanner
             [
                 .. (spec.InitContainers ?? []).Select(c => PlanContainer(spec, qos, c, init: true, namespaces, node)),
                 .. spec.Containers.Select(c => PlanContainer(spec, qos, c, init: false, namespaces, node)),
-            ]);
+            ])
+        {
+            Memory = MemoryQos.ForPod(node.MemoryQos, qos, spec),
+        };
     }
 
     /// <summary>
     /// Pod cgroup values: pkg/kubelet/cm/helpers_linux.go ResourceConfigForPod. Shares come from
     /// the pod's total requests; a quota only when every app container has a cpu limit and a
     /// memory limit only when every app container has one (always, for Guaranteed pods);
-    /// BestEffort pods get the minimum shares and nothing else.
+    /// BestEffort pods get the minimum shares and nothing else. A pod-level request or limit
+    /// (KEP-2837) sets the pod cgroup's value directly.
     /// </summary>
     private static (long Shares, long? Quota, long? Memory) PodCgroupValues(V1PodSpec spec, QosClass qos)
     {
@@ -63,21 +67,25 @@ public static class PodPlanner
         }
 
         var apps = spec.Containers.Select(ContainerResources.Of).ToList();
-        var cpuLimitsDeclared = apps.All(r => r.Limits[ResourceList.Cpu] > 0);
-        var memoryLimitsDeclared = apps.All(r => r.Limits[ResourceList.Memory] > 0);
+        var podLimits = PodLevelResources.Limits(spec);
+        var cpuLimitsDeclared = podLimits.Contains(ResourceList.Cpu) || apps.All(r => r.Limits[ResourceList.Cpu] > 0);
+        var memoryLimitsDeclared = podLimits.Contains(ResourceList.Memory) || apps.All(r => r.Limits[ResourceList.Memory] > 0);
         return (shares, cpuLimitsDeclared ? quota : null, memoryLimitsDeclared ? memory : null);
     }
 
     /// <summary>
     /// Container values: pkg/kubelet/kuberuntime/kuberuntime_container_linux.go
     /// calculateLinuxResources (shares from the request, or the limit when only a limit is set;
-    /// quota from the limit; memory limit as given).
+    /// quota from the limit; memory limit as given). A container without a limit of its own in a
+    /// pod with a pod-level limit gets the pod's limit in its cgroup (KEP-2837), not in its spec.
     /// </summary>
     private static ContainerPlan PlanContainer(V1PodSpec spec, QosClass qos, V1Container container, bool init, NamespacePlan namespaces, NodeFacts node)
     {
         var resources = ContainerResources.Of(container);
-        var quota = CgroupMath.MilliCpuToQuota(resources.Limits.MilliCpu);
-        var memory = resources.Limits.MemoryBytes;
+        var podLimits = PodLevelResources.Limits(spec);
+        var cpuLimit = resources.Limits.Contains(ResourceList.Cpu) ? resources.Limits.MilliCpu : podLimits.MilliCpu;
+        var quota = CgroupMath.MilliCpuToQuota(cpuLimit);
+        var memory = resources.Limits.Contains(ResourceList.Memory) ? resources.Limits.MemoryBytes : podLimits.MemoryBytes;
         return new ContainerPlan(
             Name: container.Name,
             Init: init,
@@ -87,6 +95,9 @@ public static class PodPlanner
             CpuPeriod: quota is null ? null : CgroupMath.QuotaPeriodMicros,
             MemoryLimit: memory > 0 ? memory : null,
             OomScoreAdj: OomScoreAdj.ForContainer(spec, qos, container, node.MemoryCapacity),
-            Namespaces: namespaces);
+            Namespaces: namespaces)
+        {
+            Memory = MemoryQos.ForContainer(node.MemoryQos, qos, resources.Requests.MemoryBytes, memory > 0 ? memory : null),
+        };
     }
 }

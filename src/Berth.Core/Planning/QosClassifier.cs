@@ -3,56 +3,40 @@ using k8s.Models;
 namespace Berth.Core.Planning;
 
 /// <summary>
-/// The pod's QoS class exactly as Kubernetes computes it
-/// (pkg/apis/core/v1/helper/qos/qos.go, ComputePodQOS): only cpu and memory count, init
-/// containers count like app containers, and only non-zero values are considered.
+/// The pod's QoS class as Kubernetes computes it (pkg/apis/core/v1/helper/qos/qos.go,
+/// ComputePodQOS): only cpu and memory count, init containers count like app containers, and
+/// only non-zero values are considered. Per resource, a pod that sets it at pod level (KEP-2837)
+/// is judged by its pod-level request and limit; otherwise by its containers'.
 /// </summary>
 public static class QosClassifier
 {
-    private static readonly string[] Supported = [ResourceList.Cpu, ResourceList.Memory];
-
     public static QosClass Classify(V1PodSpec spec)
     {
-        var requests = new Dictionary<string, decimal>();
-        var limits = new Dictionary<string, decimal>();
+        var anySet = false;
         var guaranteed = true;
-        foreach (var container in (spec.Containers ?? []).Concat(spec.InitContainers ?? []))
+        var containers = (spec.Containers ?? []).Concat(spec.InitContainers ?? []).Select(ContainerResources.Of).ToList();
+        var podRequests = PodLevelResources.Requests(spec);
+        var podLimits = PodLevelResources.Limits(spec);
+        foreach (var name in PodLevelResources.Supported)
         {
-            var resources = ContainerResources.Of(container);
-            foreach (var name in Supported)
+            decimal request, limit;
+            if (PodLevelResources.Sets(spec, name))
             {
-                if (resources.Requests[name] > 0)
-                {
-                    requests[name] = requests.GetValueOrDefault(name) + resources.Requests[name];
-                }
+                request = Math.Max(podRequests[name], 0);
+                limit = Math.Max(podLimits[name], 0);
+                guaranteed &= limit > 0;
+            }
+            else
+            {
+                request = containers.Sum(c => Math.Max(c.Requests[name], 0));
+                limit = containers.Sum(c => Math.Max(c.Limits[name], 0));
+                guaranteed &= containers.All(c => c.Limits[name] > 0);
             }
 
-            var limitsFound = 0;
-            foreach (var name in Supported)
-            {
-                if (resources.Limits[name] > 0)
-                {
-                    limitsFound++;
-                    limits[name] = limits.GetValueOrDefault(name) + resources.Limits[name];
-                }
-            }
-
-            if (limitsFound < Supported.Length)
-            {
-                guaranteed = false;
-            }
+            anySet |= request > 0 || limit > 0;
+            guaranteed &= request == limit;
         }
 
-        if (requests.Count == 0 && limits.Count == 0)
-        {
-            return QosClass.BestEffort;
-        }
-
-        if (guaranteed && requests.All(r => limits.TryGetValue(r.Key, out var l) && l == r.Value) && requests.Count == limits.Count)
-        {
-            return QosClass.Guaranteed;
-        }
-
-        return QosClass.Burstable;
+        return !anySet ? QosClass.BestEffort : guaranteed ? QosClass.Guaranteed : QosClass.Burstable;
     }
 }

@@ -67,17 +67,17 @@ public static class PodFieldCatalog
         Add<V1PodSpec>(I, "", "containers", "initContainers", "volumes", "restartPolicy", "terminationGracePeriodSeconds", "hostNetwork", "hostPID", "hostIPC",
             "shareProcessNamespace", "hostname", "securityContext", "imagePullSecrets", "hostAliases", "dnsPolicy", "dnsConfig", "os");
         Add<V1PodSpec>(I, Security, "hostUsers");
+        Add<V1PodSpec>(I, "pod-level resources (KEP-2837) size the pod cgroup; cgroup v2 only", "resources");
         Add<V1PodSpec>(I, "there are no Services on a single node, so no service variables exist to inject", "enableServiceLinks");
         Add<V1PodSpec>(W, Scheduler, "affinity", "tolerations", "topologySpreadConstraints", "schedulingGates", "priority", "priorityClassName", "schedulerName",
             "nodeSelector", "preemptionPolicy", "nodeName", "schedulingGroup");
-        Add<V1PodSpec>(W, "set by RuntimeClass admission; Berth sizes the pod cgroup from its containers only", "overhead");
+        Add<V1PodSpec>(W, "set by RuntimeClass admission; Berth sizes the pod cgroup from its containers or pod-level resources only", "overhead");
         Add<V1PodSpec>(W, "no API server: no service account token is mounted", "serviceAccount", "serviceAccountName", "automountServiceAccountToken");
         Add<V1PodSpec>(W, "readiness gates are set by controllers: there are none on a single node", "readinessGates");
         Add<V1PodSpec>(W, "no cluster domain on a single node", "subdomain");
         Add<V1PodSpec>(R, "Berth runs every pod with runc: runtime classes are not supported", "runtimeClassName");
         Add<V1PodSpec>(R, "activeDeadlineSeconds is not implemented", "activeDeadlineSeconds");
         Add<V1PodSpec>(R, "ephemeral containers are not supported", "ephemeralContainers");
-        Add<V1PodSpec>(R, "pod-level resources are not implemented; set them per container", "resources");
         Add<V1PodSpec>(R, "dynamic resource allocation is not supported", "resourceClaims");
         Add<V1PodSpec>(R, "setHostnameAsFQDN is not supported (no cluster domain)", "setHostnameAsFQDN");
         Add<V1PodSpec>(R, "hostnameOverride is not implemented", "hostnameOverride");

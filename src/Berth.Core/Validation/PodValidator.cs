@@ -58,6 +58,7 @@ public static partial class PodValidator
         }
 
         HostUsersValidation.Validate(spec, Add);
+        PodLevelResourcesValidation.Validate(spec, Add);
         var volumes = ValidateVolumes(spec.Volumes, Add);
         var names = new HashSet<string>(StringComparer.Ordinal);
         ValidateContainers(spec.InitContainers, "spec.initContainers", init: true, names, volumes, Add);

@@ -62,6 +62,7 @@ internal static partial class Resources
             OomScoreAdj = (int)Math.Clamp(resources.OomScoreAdj, -1000, 1000),
             CpusetCpus = resources.CpusetCpus.Length > 0 ? resources.CpusetCpus : null,
             CpusetMems = resources.CpusetMems.Length > 0 ? resources.CpusetMems : null,
+            Unified = resources.Unified.Count > 0 ? new Dictionary<string, string>(resources.Unified) : null,
         };
     }
 
@@ -74,6 +75,7 @@ internal static partial class Resources
         OomScoreAdj = limits.OomScoreAdj,
         CpusetCpus = limits.CpusetCpus ?? "",
         CpusetMems = limits.CpusetMems ?? "",
+        Unified = { limits.Unified?.ToDictionary() ?? [] },
     };
 
     [GeneratedRegex(@"^\d+(-\d+)?(,\d+(-\d+)?)*$")]

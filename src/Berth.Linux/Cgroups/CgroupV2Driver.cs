@@ -61,6 +61,9 @@ public sealed class CgroupV2Driver : ICgroupDriver
         CgroupFiles.Write(directory, "cpu.max", string.Create(CultureInfo.InvariantCulture, $"{quota} {period}"));
         CgroupFiles.Write(directory, "memory.max", values.MemoryLimit?.ToString(CultureInfo.InvariantCulture) ?? "max");
         CgroupFiles.Write(directory, "pids.max", values.PidsLimit?.ToString(CultureInfo.InvariantCulture) ?? "max");
+        CgroupFiles.Write(directory, "memory.min", (values.MemoryMin ?? 0).ToString(CultureInfo.InvariantCulture));
+        CgroupFiles.Write(directory, "memory.low", (values.MemoryLow ?? 0).ToString(CultureInfo.InvariantCulture));
+        CgroupFiles.Write(directory, "memory.high", values.MemoryHigh?.ToString(CultureInfo.InvariantCulture) ?? "max");
     }
 
     public bool Exists(string path) => Directory.Exists(CgroupPath.Under(Root, path));
@@ -82,7 +85,12 @@ public sealed class CgroupV2Driver : ICgroupDriver
             CpuQuota: quota,
             CpuPeriod: period,
             MemoryLimit: CgroupFiles.ReadLong(directory, "memory.max", unlimited: "max"),
-            PidsLimit: CgroupFiles.ReadLong(directory, "pids.max", unlimited: "max"));
+            PidsLimit: CgroupFiles.ReadLong(directory, "pids.max", unlimited: "max"))
+        {
+            MemoryMin = CgroupFiles.ReadLong(directory, "memory.min", unlimited: "0"),
+            MemoryLow = CgroupFiles.ReadLong(directory, "memory.low", unlimited: "0"),
+            MemoryHigh = CgroupFiles.ReadLong(directory, "memory.high", unlimited: "max"),
+        };
     }
 
     /// <param name="controller">Ignored: v2 has one tree.</param>

@@ -9,7 +9,18 @@ public sealed record CgroupValues(
     long? CpuQuota = null,
     long? CpuPeriod = null,
     long? MemoryLimit = null,
-    long? PidsLimit = null);
+    long? PidsLimit = null)
+{
+    /// <summary>Memory QoS (KEP-2570), cgroup v2 only: memory.min, memory.low and memory.high.
+    /// Null writes the kernel's default (0, 0, max), so turning the feature off clears them.</summary>
+    public long? MemoryMin { get; init; }
+
+    /// <inheritdoc cref="MemoryMin"/>
+    public long? MemoryLow { get; init; }
+
+    /// <inheritdoc cref="MemoryMin"/>
+    public long? MemoryHigh { get; init; }
+}
 
 /// <summary>
 /// Creates, writes, reads and removes cgroups by their cgroupfs-style path within the hierarchy
@@ -33,8 +44,9 @@ public interface ICgroupDriver
 
     /// <summary>Writes the non-null values (v1: cpu.shares, cpu.cfs_quota_us, cpu.cfs_period_us,
     /// memory.limit_in_bytes, pids.max; v2: cpu.weight from shares via the kubelet's formula,
-    /// cpu.max, memory.max, pids.max). Null values are written as "unlimited" where a previous
-    /// value could exist (quota -1 / "max", memory -1 / "max", pids "max").</summary>
+    /// cpu.max, memory.max, pids.max, and memory.min, memory.low and memory.high). Null values
+    /// are written as "unlimited" where a previous value could exist (quota -1 / "max", memory
+    /// -1 / "max", pids "max", memory.min and memory.low 0). v1 has no Memory QoS files.</summary>
     void Apply(string path, CgroupValues values);
 
     bool Exists(string path);

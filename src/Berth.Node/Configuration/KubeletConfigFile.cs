@@ -25,6 +25,9 @@ public sealed record KubeletConfigFile
         ["kind"] = (c, n, p, e) => Expect(c, n, p, e, Kind),
         ["seccompDefault"] = (c, n, p, e) => Bool(n, p, e) is { } b ? c with { SeccompDefault = b } : c,
         ["allowedUnsafeSysctls"] = (c, n, p, e) => c with { AllowedUnsafeSysctls = SysctlPatterns(n, p, e) },
+        ["featureGates"] = (c, n, p, e) => c with { FeatureGates = Gates(n, p, e) },
+        ["memoryThrottlingFactor"] = (c, n, p, e) => c with { MemoryThrottlingFactor = ThrottlingFactor((n as YamlScalarNode)?.Value, p, e) },
+        ["memoryReservationPolicy"] = (c, n, p, e) => c with { MemoryReservationPolicy = ReservationPolicy((n as YamlScalarNode)?.Value, p, e) },
     };
 
     /// <summary>seccompDefault; null when the file does not set it.</summary>
@@ -32,6 +35,15 @@ public sealed record KubeletConfigFile
 
     /// <summary>allowedUnsafeSysctls; null when the file does not set it.</summary>
     public IReadOnlyList<string>? AllowedUnsafeSysctls { get; init; }
+
+    /// <summary>featureGates; null when the file does not set them.</summary>
+    public IReadOnlyDictionary<string, bool>? FeatureGates { get; init; }
+
+    /// <summary>memoryThrottlingFactor (Memory QoS); null when the file does not set it.</summary>
+    public double? MemoryThrottlingFactor { get; init; }
+
+    /// <summary>memoryReservationPolicy (Memory QoS); null when the file does not set it.</summary>
+    public Berth.Core.Planning.MemoryReservationPolicy? MemoryReservationPolicy { get; init; }
 
     /// <summary>Fields of KubeletConfiguration Berth does not read.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
@@ -111,6 +123,51 @@ public sealed record KubeletConfigFile
         SeccompDefault = seccompDefaultFlag ?? SeccompDefault ?? options.SeccompDefault,
         AllowedUnsafeSysctls = allowedUnsafeSysctlsFlag ?? AllowedUnsafeSysctls ?? options.AllowedUnsafeSysctls,
     };
+
+    /// <summary>memoryThrottlingFactor's rule: a number in (0, 1].</summary>
+    public static double? ThrottlingFactor(string? text, string path, List<string> errors)
+    {
+        if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var factor) && factor > 0 && factor <= 1)
+        {
+            return factor;
+        }
+
+        errors.Add($"{path}: Invalid value: \"{text}\": must be greater than 0 and less than or equal to 1");
+        return null;
+    }
+
+    /// <summary>memoryReservationPolicy's values.</summary>
+    public static Berth.Core.Planning.MemoryReservationPolicy? ReservationPolicy(string? text, string path, List<string> errors)
+    {
+        if (Enum.TryParse<Berth.Core.Planning.MemoryReservationPolicy>(text, ignoreCase: false, out var policy) && Enum.IsDefined(policy) && !int.TryParse(text, out _))
+        {
+            return policy;
+        }
+
+        errors.Add($"{path}: Unsupported value: \"{text}\": supported values: \"None\", \"TieredReservation\"");
+        return null;
+    }
+
+    private static IReadOnlyDictionary<string, bool>? Gates(YamlNode node, string path, List<string> errors)
+    {
+        if (node is not YamlMappingNode map)
+        {
+            errors.Add($"{path}: Invalid value: must be a map of feature gate names to true or false");
+            return null;
+        }
+
+        var gates = new Dictionary<string, bool>(StringComparer.Ordinal);
+        foreach (var (key, value) in map.Children)
+        {
+            var name = (key as YamlScalarNode)?.Value ?? "";
+            if (Bool(value, $"{path}.{name}", errors) is { } on)
+            {
+                gates[name] = on;
+            }
+        }
+
+        return gates;
+    }
 
     private static FieldError SplitPath(string source, string error)
     {

@@ -130,6 +130,9 @@ public sealed record ResourcesSpec
     public CpuSpec? Cpu { get; init; }
 
     public PidsSpec? Pids { get; init; }
+
+    /// <summary>cgroup v2 files by name ("memory.high"), written as given; runc refuses them on v1.</summary>
+    public IReadOnlyDictionary<string, string>? Unified { get; init; }
 }
 
 public sealed record DeviceRuleSpec(bool Allow, string Access, string? Type = null, long? Major = null, long? Minor = null);

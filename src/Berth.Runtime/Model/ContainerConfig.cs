@@ -161,4 +161,8 @@ public sealed record ContainerLimits
 
     /// <summary>cpuset.mems; null inherits the parent's.</summary>
     public string? CpusetMems { get; init; }
+
+    /// <summary>cgroup v2 files to write as given (the CRI's and the OCI spec's "unified"):
+    /// Memory QoS's memory.min, memory.low and memory.high. Null or empty writes none.</summary>
+    public IReadOnlyDictionary<string, string>? Unified { get; init; }
 }

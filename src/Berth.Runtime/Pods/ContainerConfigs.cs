@@ -74,6 +74,7 @@ public static class ContainerConfigs
                 CpuPeriod = plan.CpuPeriod,
                 MemoryLimit = plan.MemoryLimit,
                 OomScoreAdj = plan.OomScoreAdj,
+                Unified = MemoryQosFiles(plan.Memory),
             },
             Pid = plan.Namespaces.Pid,
             Cgroup = plan.Namespaces.Cgroup,
@@ -85,5 +86,23 @@ public static class ContainerConfigs
                 ["io.kubernetes.pod.namespace"] = pod.Metadata.NamespaceProperty ?? PodPlanner.DefaultNamespace,
             },
         };
+    }
+
+    /// <summary>Memory QoS's cgroup v2 files for runc to write into the container's cgroup.</summary>
+    public static IReadOnlyDictionary<string, string>? MemoryQosFiles(MemoryProtection memory)
+    {
+        var files = new Dictionary<string, string>(StringComparer.Ordinal);
+        void Set(string file, long? value)
+        {
+            if (value is { } bytes)
+            {
+                files[file] = bytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        Set("memory.min", memory.Min);
+        Set("memory.low", memory.Low);
+        Set("memory.high", memory.High);
+        return files.Count > 0 ? files : null;
     }
 }

@@ -118,6 +118,7 @@ public static class ContainerSpec
     {
         Cpu = Cpu(limits),
         Memory = limits.MemoryLimit is { } memory ? new MemorySpec(memory) : null,
+        Unified = limits.Unified is { Count: > 0 } unified ? unified : null,
     };
 
     private static CpuSpec Cpu(ContainerLimits limits) =>

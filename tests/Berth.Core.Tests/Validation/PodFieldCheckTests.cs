@@ -9,7 +9,6 @@ public class PodFieldCheckTests
 
     [Theory]
     [InlineData("  containers: [{ name: a, image: busybox, envFrom: [{ configMapRef: { name: c } }] }]", "spec.containers[0].envFrom", "envFrom is not supported")]
-    [InlineData("  resources: { limits: { cpu: 1 } }\n  containers: [{ name: a, image: busybox }]", "spec.resources", "pod-level resources are not implemented")]
     [InlineData("  initContainers: [{ name: i, image: busybox, restartPolicy: Always, restartPolicyRules: [{ action: Restart, exitCodes: { operator: In, values: [1] } }] }]\n  containers: [{ name: a, image: busybox }]", "spec.initContainers[0].restartPolicyRules", "restartPolicyRules is not implemented")]
     [InlineData("  runtimeClassName: kata\n  containers: [{ name: a, image: busybox }]", "spec.runtimeClassName", "runtime classes are not supported")]
     [InlineData("  ephemeralContainers: [{ name: e, image: busybox }]\n  containers: [{ name: a, image: busybox }]", "spec.ephemeralContainers", "ephemeral containers")]

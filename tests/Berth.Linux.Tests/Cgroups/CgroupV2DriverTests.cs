@@ -101,6 +101,27 @@ public class CgroupV2DriverTests
     }
 
     [Fact]
+    public void Apply_writes_memory_qos_and_clears_it_when_the_values_are_gone()
+    {
+        using var tree = FakeCgroupTree.V2();
+        var driver = new CgroupV2Driver(tree.Root);
+        driver.Create(Pod);
+
+        driver.Apply(Pod, new CgroupValues(MemoryLimit: 1 << 30) { MemoryMin = 1 << 20, MemoryLow = 2 << 20, MemoryHigh = 3 << 20 });
+
+        Assert.Equal("1048576", tree.Text(Pod, "memory.min"));
+        Assert.Equal("2097152", tree.Text(Pod, "memory.low"));
+        Assert.Equal("3145728", tree.Text(Pod, "memory.high"));
+        Assert.Equal(2 << 20, driver.Read(Pod).MemoryLow);
+
+        driver.Apply(Pod, new CgroupValues(MemoryLimit: 1 << 30));
+
+        Assert.Equal("0", tree.Text(Pod, "memory.min"));
+        Assert.Equal("0", tree.Text(Pod, "memory.low"));
+        Assert.Equal("max", tree.Text(Pod, "memory.high"));
+    }
+
+    [Fact]
     public void Apply_writes_unset_limits_as_max_with_the_default_period()
     {
         using var tree = FakeCgroupTree.V2();

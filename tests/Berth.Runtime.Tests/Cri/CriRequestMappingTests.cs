@@ -79,6 +79,29 @@ public sealed class CriRequestMappingTests
         Assert.Equal((512L, 50000L, 100000L, (long?)null, 1000, "0-1"), (limits.CpuShares!.Value, limits.CpuQuota!.Value, limits.CpuPeriod!.Value, limits.MemoryLimit, limits.OomScoreAdj, limits.CpusetCpus));
     }
 
+    [Fact]
+    public void The_kubelet_s_unified_memory_qos_files_reach_the_runtime_spec_and_come_back()
+    {
+        var request = new V1.LinuxContainerResources { MemoryLimitInBytes = 1 << 30, Unified = { ["memory.high"] = "966367641", ["memory.low"] = "536870912" } };
+
+        var limits = Resources.From(request, "r", []);
+        var spec = Berth.Runtime.Specs.ContainerSpec.Resources(limits);
+
+        Assert.Equal("966367641", spec.Unified!["memory.high"]);
+        Assert.Equal("536870912", spec.Unified["memory.low"]);
+        Assert.Equal(request.Unified, Resources.ToCri(limits).Unified);
+        Assert.Null(Berth.Runtime.Specs.ContainerSpec.Resources(Resources.From(new V1.LinuxContainerResources(), "r", [])).Unified);
+    }
+
+    [Fact]
+    public void Standalone_memory_qos_becomes_the_container_s_unified_files()
+    {
+        var files = Berth.Runtime.Pods.ContainerConfigs.MemoryQosFiles(new MemoryProtection(Low: 100, High: 4096));
+
+        Assert.Equal(new Dictionary<string, string> { ["memory.low"] = "100", ["memory.high"] = "4096" }, files);
+        Assert.Null(Berth.Runtime.Pods.ContainerConfigs.MemoryQosFiles(MemoryProtection.Off));
+    }
+
     [Theory]
     [InlineData(1L, 2L)] // below the kernel's minimum of 2 shares
     [InlineData(0L, null)]
