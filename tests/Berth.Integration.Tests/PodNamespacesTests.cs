@@ -3,7 +3,6 @@ using Berth.Integration.Tests.Harness;
 namespace Berth.Integration.Tests;
 
 [Collection("node")]
-[Trait("Lane", "v2")]
 public class PodNamespacesTests(TestNode node)
 {
     private static string TwoContainers(string name, string specExtra = "") => $$"""
