@@ -1,5 +1,9 @@
 using Berth.Cri.Images;
 using Berth.Cri.Runtime;
+using Berth.Cri.Streaming.PortForward;
+using Berth.Cri.Streaming.RemoteCommand;
+using Berth.Runtime;
+using Berth.Runtime.Streams;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Berth.Cri;
@@ -12,7 +16,11 @@ public static class CriServices
     /// </summary>
     public static IServiceCollection AddCri(this IServiceCollection services)
     {
+        services.AddSingleton<IPodStreams>(provider => provider.GetRequiredService<PodRuntime>().Streams);
         services.AddSingleton<Streaming.StreamingRequests>();
+        services.AddSingleton<ExecHandler>();
+        services.AddSingleton<AttachHandler>();
+        services.AddSingleton<PortForwardHandler>();
         services.AddSingleton<Streaming.StreamingServer>();
         services.AddSingleton<CriRuntimeService>();
         services.AddSingleton<CriImageService>();

@@ -5,6 +5,7 @@ using Berth.Runtime.Containers;
 using Berth.Runtime.Model;
 using Berth.Runtime.Network;
 using Berth.Runtime.Sandboxes;
+using Berth.Runtime.Streams;
 using Berth.Runtime.UserNamespaces;
 using Microsoft.Extensions.Logging;
 
@@ -39,6 +40,7 @@ public sealed class PodRuntime
         exec = new ContainerExec(state, exits);
         sandboxes = new SandboxLifecycle(state, containers, exits, cleanup, pins, Network, UserNamespaces);
         reconciler = new Reconciler(state, containers, cleanup, pins, Network);
+        Streams = new PodStreams(exec, sandboxes);
     }
 
     public RuntimeOptions Options => state.Options;
@@ -54,6 +56,9 @@ public sealed class PodRuntime
 
     /// <summary>Pods with their own user namespace: support, and the standalone door's ID blocks.</summary>
     public PodUserNamespaces UserNamespaces { get; }
+
+    /// <summary>Exec, attach and port-forward streams, for the streaming server.</summary>
+    public PodStreams Streams { get; }
 
     /// <summary>The node's cgroup version (1 or 2).</summary>
     public int CgroupVersion => state.Seams.Cgroups.Version;
@@ -148,13 +153,6 @@ public sealed class PodRuntime
     /// <inheritdoc cref="ContainerExec.ExecSyncAsync"/>
     public Task<ExecResult> ExecSyncAsync(string idOrPrefix, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken ct) =>
         exec.ExecSyncAsync(idOrPrefix, command, timeout, ct);
-
-    /// <inheritdoc cref="ContainerExec.ExecStreamAsync"/>
-    public Task<ExecSession> ExecStreamAsync(string idOrPrefix, IReadOnlyList<string> command, bool tty, bool stdin, CancellationToken ct, (ushort Columns, ushort Rows)? size = null) =>
-        exec.ExecStreamAsync(idOrPrefix, command, tty, stdin, ct, size);
-
-    /// <inheritdoc cref="ContainerExec.AttachPointAsync"/>
-    public Task<(string AttachSocket, string Bundle)> AttachPointAsync(string idOrPrefix, CancellationToken ct) => exec.AttachPointAsync(idOrPrefix, ct);
 
     /// <inheritdoc cref="ContainerExec.ReopenLogAsync"/>
     public Task ReopenContainerLogAsync(string idOrPrefix, CancellationToken ct) => exec.ReopenLogAsync(idOrPrefix, ct);

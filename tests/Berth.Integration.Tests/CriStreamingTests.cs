@@ -1,10 +1,8 @@
-extern alias agent;
-
 using System.Text;
 using System.Text.Json.Nodes;
 using Berth.Cri.V1;
 using Berth.Integration.Tests.Harness;
-using SpdyClient = agent::Berth.Cri.Streaming.SpdyClient;
+using Berth.Streaming;
 
 namespace Berth.Integration.Tests;
 

@@ -1,8 +1,8 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json.Nodes;
-using Berth.Cri.Streaming;
 using Berth.Linux;
+using Berth.Streaming;
 
 namespace Berth.Cli.Commands;
 
@@ -15,7 +15,7 @@ internal static class InteractiveExec
 {
     public static async Task<int> RunAsync(string url, bool stdin, bool tty, CancellationToken ct)
     {
-        await using var session = await SpdyClient.ConnectAsync(url, StreamingServer.RemoteCommandV4);
+        await using var session = await SpdyClient.ConnectAsync(url, StreamProtocols.RemoteCommandV4);
         if (!session.Upgraded)
         {
             await Console.Error.WriteLineAsync($"error: the agent's streaming server refused the exec: {session.Response.Split('\n')[0].Trim()}");
@@ -25,11 +25,11 @@ internal static class InteractiveExec
         // The size is known before the streams open, so that it follows the resize stream at once:
         // the server waits only a moment for it before it starts the command.
         var size = tty ? TerminalSize() : default;
-        var error = await session.OpenAsync(("streamtype", "error"));
-        uint? input = stdin ? await session.OpenAsync(("streamtype", "stdin")) : null;
-        var output = await session.OpenAsync(("streamtype", "stdout"));
-        uint? errors = tty ? null : await session.OpenAsync(("streamtype", "stderr"));
-        uint? resize = tty ? await session.OpenAsync(("streamtype", "resize")) : null;
+        var error = await session.OpenAsync((StreamHeaders.StreamType, StreamTypes.Error));
+        uint? input = stdin ? await session.OpenAsync((StreamHeaders.StreamType, StreamTypes.Stdin)) : null;
+        var output = await session.OpenAsync((StreamHeaders.StreamType, StreamTypes.Stdout));
+        uint? errors = tty ? null : await session.OpenAsync((StreamHeaders.StreamType, StreamTypes.Stderr));
+        uint? resize = tty ? await session.OpenAsync((StreamHeaders.StreamType, StreamTypes.Resize)) : null;
         if (resize is { } id)
         {
             await SendSizeAsync(session, id, size);

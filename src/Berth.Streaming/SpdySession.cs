@@ -1,8 +1,7 @@
 using System.Buffers.Binary;
 using System.Threading.Channels;
-using Berth.Linux;
 
-namespace Berth.Cri.Streaming;
+namespace Berth.Streaming;
 
 /// <summary>
 /// The server side of one SPDY/3.1 session over an upgraded HTTP/1.1 connection: the framing that

@@ -1,14 +1,14 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Berth.Cri.Streaming;
+namespace Berth.Streaming;
 
 /// <summary>
 /// The preset dictionary of SPDY/3 header compression (draft-mbelshe-httpbis-spdy-00, 2.6.10.1):
 /// common header names, each preceded by its length as a 32-bit big-endian number, then a run of
 /// common values (status codes and phrases, dates, media types, encodings) as plain ASCII.
 /// </summary>
-public static class SpdyDictionary
+internal static class SpdyDictionary
 {
     private static readonly string[] Names =
     [

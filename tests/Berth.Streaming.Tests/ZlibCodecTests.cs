@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using System.Text;
 
-namespace Berth.Linux.Tests;
+namespace Berth.Streaming.Tests;
 
 public class ZlibCodecTests
 {

@@ -1,13 +1,13 @@
 using System.Runtime.InteropServices;
 
-namespace Berth.Linux;
+namespace Berth.Streaming;
 
 /// <summary>
 /// One direction of a zlib stream with a preset dictionary, through the system's libz: what
 /// SPDY/3 header blocks need (every block of a connection continues one stream, each ended by a
 /// sync flush), and what .NET's ZLibStream cannot do, having no preset dictionary.
 /// </summary>
-public sealed unsafe class ZlibCodec : IDisposable
+internal sealed unsafe class ZlibCodec : IDisposable
 {
     private const int ZOk = 0;
     private const int ZStreamEnd = 1;

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Berth.Cri.Streaming;
+namespace Berth.Streaming;
 
 /// <summary>
 /// One SPDY/3 frame as read: a control frame (version, type) or a data frame (stream id), its

@@ -3,9 +3,8 @@ using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Text;
 using System.Threading.Channels;
-using Berth.Linux;
 
-namespace Berth.Cri.Streaming;
+namespace Berth.Streaming;
 
 /// <summary>
 /// The client side of a Kubernetes streaming URL, as kubectl's: an HTTP/1.1 upgrade to SPDY/3.1,
@@ -14,8 +13,8 @@ namespace Berth.Cri.Streaming;
 /// </summary>
 public sealed class SpdyClient : IAsyncDisposable
 {
-    private readonly TcpClient tcp;
-    private readonly NetworkStream net;
+    private readonly IDisposable? connection;
+    private readonly Stream net;
     private readonly ZlibCodec deflater = ZlibCodec.Deflater(SpdyDictionary.Bytes);
     private readonly ZlibCodec inflater = ZlibCodec.Inflater(SpdyDictionary.Bytes);
     private readonly SpdyFrameWriter writer;
@@ -23,10 +22,10 @@ public sealed class SpdyClient : IAsyncDisposable
     private uint nextId = 1;
     private Task? reader;
 
-    private SpdyClient(TcpClient tcp)
+    private SpdyClient(Stream net, IDisposable? connection)
     {
-        this.tcp = tcp;
-        net = tcp.GetStream();
+        this.connection = connection;
+        this.net = net;
         writer = new SpdyFrameWriter(net);
     }
 
@@ -40,8 +39,8 @@ public sealed class SpdyClient : IAsyncDisposable
         var uri = new Uri(url);
         var tcp = new TcpClient();
         await tcp.ConnectAsync(uri.Host, uri.Port);
-        var client = new SpdyClient(tcp);
-        var request = $"POST {uri.PathAndQuery} HTTP/1.1\r\nHost: {uri.Authority}\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: {protocol}\r\nContent-Length: 0\r\n\r\n";
+        var client = new SpdyClient(tcp.GetStream(), tcp);
+        var request = $"POST {uri.PathAndQuery} HTTP/1.1\r\nHost: {uri.Authority}\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n{StreamProtocols.VersionHeader}: {protocol}\r\nContent-Length: 0\r\n\r\n";
         await client.net.WriteAsync(Encoding.ASCII.GetBytes(request));
 
         // Headers end with an empty line; read byte by byte so that no frame is consumed.
@@ -58,6 +57,15 @@ public sealed class SpdyClient : IAsyncDisposable
             client.reader = Task.Run(client.ReadLoopAsync);
         }
 
+        return client;
+    }
+
+    /// <summary>A client over a connection that already speaks SPDY (the upgrade done, or never
+    /// needed): what tests of a server session use.</summary>
+    public static SpdyClient Start(Stream transport)
+    {
+        var client = new SpdyClient(transport, transport) { Response = "HTTP/1.1 101 Switching Protocols\r\n\r\n" };
+        client.reader = Task.Run(client.ReadLoopAsync);
         return client;
     }
 
@@ -98,7 +106,7 @@ public sealed class SpdyClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        tcp.Dispose();
+        connection?.Dispose();
         if (reader is not null)
         {
             await reader.ContinueWith(_ => { }, TaskScheduler.Default);
