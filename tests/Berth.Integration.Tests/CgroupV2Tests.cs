@@ -78,6 +78,54 @@ public class CgroupV2Tests(TestNode node)
         Assert.Equal($"0::{path}", File.ReadAllLines($"/proc/{(int)c["pid"]!}/cgroup").Single());
     }
 
+    /// <summary>KEP-2570 with the shared node's MemoryQoS gate and TieredReservation: requests
+    /// protected (memory.min for Guaranteed, memory.low for Burstable) on container, pod and QoS
+    /// cgroups, and Burstable containers throttled at memory.high between request and limit.</summary>
+    [Fact]
+    public async Task Memory_qos_protects_requests_and_throttles_burstable_containers_below_their_limit()
+    {
+        Assert.True(CgroupV2.OnV2, "this test needs a cgroup v2 node (run it through scripts/test-v2)");
+        await using var burstable = await node.Agent.PlayAsync("v2-mqos-b", Pod("v2-mqos-b", "{ requests: { memory: 32Mi }, limits: { memory: 96Mi } }"));
+        await using var guaranteed = await node.Agent.PlayAsync("v2-mqos-g", Pod("v2-mqos-g", "{ limits: { cpu: 100m, memory: 64Mi } }"));
+        const long Mi = 1 << 20;
+        var page = Environment.SystemPageSize;
+        var b = await burstable.InspectAsync();
+        var g = await guaranteed.InspectAsync();
+        var bContainer = (string)b["containers"]![0]!["cgroupPath"]!;
+        var gContainer = (string)g["containers"]![0]!["cgroupPath"]!;
+
+        Assert.Equal((32 * Mi).ToString(CultureInfo.InvariantCulture), File2(bContainer, "memory.low"));
+        Assert.Equal(((32 * Mi + (long)(0.9 * 64 * Mi)) / page * page).ToString(CultureInfo.InvariantCulture), File2(bContainer, "memory.high"));
+        Assert.Equal("0", File2(bContainer, "memory.min"));
+        Assert.Equal((32 * Mi).ToString(CultureInfo.InvariantCulture), File2((string)b["cgroupParent"]!, "memory.low"));
+        Assert.Equal((64 * Mi).ToString(CultureInfo.InvariantCulture), File2(gContainer, "memory.min"));
+        Assert.Equal("max", File2(gContainer, "memory.high"));
+        Assert.Equal((64 * Mi).ToString(CultureInfo.InvariantCulture), File2((string)g["cgroupParent"]!, "memory.min"));
+
+        var root = node.Agent.CgroupRoot;
+        Assert.True(long.Parse(File2($"{root}/kubepods", "memory.min"), CultureInfo.InvariantCulture) >= 96 * Mi);
+        Assert.True(long.Parse(File2($"{root}/kubepods/burstable", "memory.low"), CultureInfo.InvariantCulture) >= 32 * Mi);
+    }
+
+    /// <summary>KEP-2837: spec.resources sets the pod cgroup and the QoS class; a container with
+    /// no limit of its own gets the pod's limit in its cgroup.</summary>
+    [Fact]
+    public async Task Pod_level_resources_set_the_pod_cgroup_and_bound_bare_containers()
+    {
+        Assert.True(CgroupV2.OnV2, "this test needs a cgroup v2 node (run it through scripts/test-v2)");
+        await using var pod = await node.Agent.PlayAsync("v2-pod-level", Pod("v2-pod-level", "{}", "  resources: { requests: { cpu: 200m, memory: 64Mi }, limits: { cpu: 500m, memory: 128Mi } }"));
+        var doc = await pod.InspectAsync();
+        var podPath = (string)doc["cgroupParent"]!;
+        var container = (string)doc["containers"]![0]!["cgroupPath"]!;
+
+        Assert.Equal($"{node.Agent.CgroupRoot}/kubepods/burstable/pod{(string)doc["uid"]!}", podPath);
+        Assert.Equal(CgroupMath.SharesToWeight(CgroupMath.MilliCpuToShares(200)).ToString(CultureInfo.InvariantCulture), File2(podPath, "cpu.weight"));
+        Assert.Equal("50000 100000", File2(podPath, "cpu.max"));
+        Assert.Equal((128L << 20).ToString(CultureInfo.InvariantCulture), File2(podPath, "memory.max"));
+        Assert.Equal("50000 100000", File2(container, "cpu.max"));
+        Assert.Equal((128L << 20).ToString(CultureInfo.InvariantCulture), File2(container, "memory.max"));
+    }
+
     [Fact]
     public async Task Pids_max_stops_a_fork_loop_at_the_pod_limit()
     {

@@ -39,6 +39,28 @@ public class PlayValidationTests(TestNode node)
         Assert.DoesNotContain(JsonNode.Parse(ps.Stdout)!.AsArray(), p => (string?)p!["name"] == "unsupported");
     }
 
+    /// <summary>Pod-level resources need a pod cgroup of their own on cgroup v2, as in the kubelet:
+    /// on a v1 node (this host) the pod is refused, never run without its limits.</summary>
+    [Fact]
+    public async Task Pod_level_resources_are_refused_on_a_cgroup_v1_node_and_nothing_is_created()
+    {
+        Assert.False(CgroupV2.OnV2, "this test needs a cgroup v1 node; the v2 lane proves the values");
+        var play = await node.Agent.PlayRawAsync("""
+            apiVersion: v1
+            kind: Pod
+            metadata: { name: pod-level-v1 }
+            spec:
+              resources: { limits: { cpu: 500m, memory: 128Mi } }
+              containers:
+                - { name: app, image: busybox, command: ["sleep", "3600"] }
+            """);
+
+        Assert.Equal(2, play.ExitCode);
+        Assert.Contains("spec.resources: Forbidden: pod-level resources need cgroup v2", play.Stderr);
+        var ps = await node.Agent.BerthAsync("ps", "-a", "-o", "json");
+        Assert.DoesNotContain(JsonNode.Parse(ps.Stdout)!.AsArray(), p => (string?)p!["name"] == "pod-level-v1");
+    }
+
     [Fact]
     public async Task Play_prints_ignored_fields_and_records_them_as_warning_events()
     {

@@ -7,6 +7,8 @@ public sealed class TestNode : IAsyncLifetime
 {
     public static readonly string[] FastLifecycle = ["--backoff-base", "1", "--backoff-max", "8", "--sync-interval", "0.2"];
 
+    public static readonly string[] MemoryQos = ["--feature-gates", "MemoryQoS=true", "--memory-reservation-policy", "TieredReservation"];
+
     public Agent Agent { get; private set; } = null!;
 
     public static string RepositoryRoot()
@@ -25,7 +27,8 @@ public sealed class TestNode : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // Fast lifecycle timings so restart tests take seconds: back-off 1 s doubling to 8 s.
-        Agent = await Agent.StartAsync("node", FastLifecycle);
+        // Memory QoS is on as a v2 node would run it (the agent warns that v1 ignores it).
+        Agent = await Agent.StartAsync("node", [.. FastLifecycle, .. MemoryQos]);
         await ImportBusyboxAsync(Agent);
     }
 
