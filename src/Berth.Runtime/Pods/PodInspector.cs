@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using Berth.Core.Lifecycle;
 using Berth.Core.Serialization;
-using Berth.Runtime.Model;
 using Berth.Linux;
+using Berth.Runtime.Model;
 
 namespace Berth.Runtime.Pods;
 
