@@ -39,20 +39,21 @@ public sealed record NamespacePlan(
             Ipc: spec.HostIPC == true ? NamespaceMode.Node : NamespaceMode.Pod,
             Uts: network, // the pod's hostname goes with its network namespace, as in the kubelet
             Pid: pid,
-            Cgroup: CgroupMode(spec, hostCgroupNamespace, cgroupVersion));
+            Cgroup: CgroupMode(hostCgroupNamespace, IsPrivileged(spec), cgroupVersion));
     }
 
     /// <summary>
     /// KEP-5714: an explicit <c>spec.hostCgroupNamespace</c> wins. Unset keeps today's behaviour:
     /// on cgroup v2 a private namespace unless the pod is privileged (any container or init
-    /// container), on cgroup v1 the host's (private cgroupns on v1 is opt-in).
+    /// container), on cgroup v1 the host's (private cgroupns on v1 is opt-in). The standalone path
+    /// (<see cref="For"/>) and the CRI path both decide here.
     /// </summary>
-    public static NamespaceMode CgroupMode(V1PodSpec spec, bool? hostCgroupNamespace, int cgroupVersion) =>
+    public static NamespaceMode CgroupMode(bool? hostCgroupNamespace, bool privileged, int cgroupVersion) =>
         hostCgroupNamespace switch
         {
             true => NamespaceMode.Node,
             false => NamespaceMode.Pod,
-            null when cgroupVersion >= 2 => IsPrivileged(spec) ? NamespaceMode.Node : NamespaceMode.Pod,
+            null when cgroupVersion >= 2 => privileged ? NamespaceMode.Node : NamespaceMode.Pod,
             null => NamespaceMode.Node,
         };
 

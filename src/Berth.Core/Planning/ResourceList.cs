@@ -1,3 +1,4 @@
+using Berth.Core.Manifests;
 using k8s.Models;
 
 namespace Berth.Core.Planning;
@@ -25,16 +26,22 @@ public sealed class ResourceList
     /// <summary>Bytes rounded up, as Quantity.Value().</summary>
     public long MemoryBytes => (long)decimal.Ceiling(this[Memory]);
 
+    /// <summary>Reads each quantity from its text with Berth's own parser (<see cref="Quantity"/>),
+    /// the one that validated it, never the client library's numeric conversion.</summary>
     public static ResourceList From(IDictionary<string, ResourceQuantity>? quantities)
     {
         var list = new ResourceList();
         foreach (var (name, quantity) in quantities ?? new Dictionary<string, ResourceQuantity>())
         {
-            list.values[name] = quantity.ToDecimal();
+            list.values[name] = Of(quantity).Value;
         }
 
         return list;
     }
+
+    /// <summary>A client-library quantity as Berth's, parsed from its string form (the canonical one:
+    /// below a nano it rounds up, as Kubernetes' own Quantity does).</summary>
+    public static Quantity Of(ResourceQuantity quantity) => Quantity.Parse(quantity.ToString());
 
     public ResourceList Clone()
     {

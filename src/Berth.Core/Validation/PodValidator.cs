@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Berth.Core.Manifests;
+using Berth.Core.Planning;
 using k8s.Models;
 
 namespace Berth.Core.Validation;
@@ -221,7 +222,7 @@ public static partial class PodValidator
 
         foreach (var (name, request) in resources.Requests)
         {
-            if (resources.Limits.TryGetValue(name, out var limit) && request.ToDecimal() > limit.ToDecimal())
+            if (resources.Limits.TryGetValue(name, out var limit) && ResourceList.Of(request).Value > ResourceList.Of(limit).Value)
             {
                 add($"{path}.requests.{name}", $"Invalid value: \"{request}\": must be less than or equal to {name} limit of {limit}");
             }

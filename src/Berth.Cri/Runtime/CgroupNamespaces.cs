@@ -1,5 +1,4 @@
 using Berth.Core.Planning;
-using k8s.Models;
 
 namespace Berth.Cri.Runtime;
 
@@ -21,13 +20,7 @@ internal static class CgroupNamespaces
     };
 
     public static NamespaceMode Resolve(NamespaceMode? container, NamespaceMode? sandbox, bool privileged, int cgroupVersion) =>
-        container ?? sandbox ?? NamespacePlan.CgroupMode(PodOf(privileged), hostCgroupNamespace: null, cgroupVersion);
-
-    /// <summary>The one fact the policy reads from a pod spec.</summary>
-    private static V1PodSpec PodOf(bool privileged) => new()
-    {
-        Containers = [new V1Container { Name = "c", SecurityContext = new V1SecurityContext { Privileged = privileged } }],
-    };
+        container ?? sandbox ?? NamespacePlan.CgroupMode(hostCgroupNamespace: null, privileged, cgroupVersion);
 
     private static NamespaceMode? Invalid(List<string> problems, string problem)
     {

@@ -1,5 +1,6 @@
 using System.Reflection;
 using Berth.Api.V1;
+using Berth.Core.Lifecycle;
 using Berth.Core.Manifests;
 using Berth.Core.Serialization;
 using Berth.Images;
@@ -161,7 +162,7 @@ public sealed partial class AgentService(PodController pods, PodRuntime runtime,
         {
             Name = c.Container.Name,
             Id = c.Record?.Id ?? "",
-            State = c.State,
+            State = c.State.Text(),
             RestartCount = c.Container.RestartCount,
             ExitCode = c.ExitCode ?? 0,
             Reason = c.Reason ?? "",

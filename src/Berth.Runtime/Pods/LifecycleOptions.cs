@@ -1,16 +1,21 @@
+using Berth.Core.Lifecycle;
+
 namespace Berth.Runtime.Pods;
 
 /// <summary>The kubelet's lifecycle timings; agent settings so tests can run them fast.</summary>
 public sealed record LifecycleOptions
 {
     /// <summary>CrashLoopBackOff's first delay (kubelet: 10 s), doubled after each crash.</summary>
-    public TimeSpan BackoffBase { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan BackoffBase { get; init; } = CrashLoopBackOff.Kubelet.Initial;
 
     /// <summary>CrashLoopBackOff's cap (kubelet: 300 s).</summary>
-    public TimeSpan BackoffMax { get; init; } = TimeSpan.FromSeconds(300);
+    public TimeSpan BackoffMax { get; init; } = CrashLoopBackOff.Kubelet.Max;
 
     /// <summary>A container that ran this long starts its back-off afresh (kubelet: 10 min).</summary>
-    public TimeSpan BackoffReset { get; init; } = TimeSpan.FromMinutes(10);
+    public TimeSpan BackoffReset { get; init; } = CrashLoopBackOff.Kubelet.Reset;
+
+    /// <summary>The three timings as the back-off rule.</summary>
+    public CrashLoopBackOff BackOff => new(BackoffBase, BackoffMax, BackoffReset);
 
     /// <summary>How often the supervisor looks at every pod.</summary>
     public TimeSpan SyncInterval { get; init; } = TimeSpan.FromMilliseconds(500);

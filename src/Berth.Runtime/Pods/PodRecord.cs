@@ -1,5 +1,8 @@
 using System.Text.Json.Serialization;
+using Berth.Core.Lifecycle;
 using Berth.Core.Planning;
+using k8s;
+using k8s.Models;
 
 namespace Berth.Runtime.Pods;
 
@@ -20,6 +23,9 @@ public enum PodLifecycle
 /// <summary>A pod the agent runs from a manifest, as stored on disk.</summary>
 public sealed record PodRecord
 {
+    private readonly string manifestJson = "";
+    private V1Pod? manifest;
+
     public required string Uid { get; init; }
 
     public required string Name { get; init; }
@@ -27,7 +33,27 @@ public sealed record PodRecord
     public required string Namespace { get; init; }
 
     /// <summary>The pod manifest as Kubernetes JSON (the upstream model), for recreation.</summary>
-    public required string ManifestJson { get; init; }
+    public required string ManifestJson
+    {
+        get => manifestJson;
+        init
+        {
+            manifestJson = value;
+            manifest = null;
+        }
+    }
+
+    /// <summary>
+    /// The manifest as the upstream model, parsed once per stored record and carried along by
+    /// <c>with</c> (the copy keeps the cache; a new <see cref="ManifestJson"/> drops it). Shared:
+    /// read it, never change it.
+    /// </summary>
+    [JsonIgnore]
+    public V1Pod Manifest => manifest ??= KubernetesJson.Deserialize<V1Pod>(manifestJson, null);
+
+    /// <summary>spec.restartPolicy, Always when unset.</summary>
+    [JsonIgnore]
+    public RestartPolicy RestartPolicy => RestartPolicies.Parse(Manifest.Spec?.RestartPolicy);
 
     public bool? HostCgroupNamespace { get; init; }
 

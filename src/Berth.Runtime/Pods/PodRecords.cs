@@ -26,6 +26,23 @@ public sealed class PodRecords
 
     public IEnumerable<string> Uids => pods.Keys;
 
+    /// <summary>The pod's own directory (volumes, subPaths, user namespace), beside its record.</summary>
+    public string DirectoryOf(string uid) => Path.Combine(store.Directory, uid);
+
+    /// <summary>"name", "namespace/name" or a uid (or its unique prefix).</summary>
+    public PodRecord? Find(string reference)
+    {
+        var slash = reference.IndexOf('/');
+        var (ns, name) = slash < 0 ? (null, reference) : (reference[..slash], reference[(slash + 1)..]);
+        var byName = All.Where(p => p.Name == name && (ns is null || p.Namespace == ns)).ToList();
+        if (byName.Count == 1)
+        {
+            return byName[0];
+        }
+
+        return Ids.Resolve(reference, Uids) is { } uid ? Get(uid) : null;
+    }
+
     public async Task<PodRecord> SaveAsync(PodRecord pod, CancellationToken ct)
     {
         await store.SaveAsync(pod.Uid, pod, ct);

@@ -1,3 +1,4 @@
+using Berth.Core.Lifecycle;
 using Berth.Runtime.Model;
 
 namespace Berth.Runtime.Pods;
@@ -7,19 +8,27 @@ public sealed record PodStatus(
     PodRecord Pod,
     string Phase,
     SandboxRecord? Sandbox,
-    IReadOnlyList<ContainerStatus> Containers);
+    IReadOnlyList<ContainerStatus> Containers)
+{
+    /// <summary>The phase by the kubelet's rules (<see cref="PodPhase.Of"/>).</summary>
+    public static PodStatus Of(PodRecord pod, SandboxRecord? sandbox, IReadOnlyList<ContainerStatus> containers) =>
+        new(pod, PodPhase.Of(pod.Lifecycle == PodLifecycle.Finished, pod.RestartPolicy, [.. containers.Select(c => c.Facts)]), sandbox, containers);
+
+    /// <summary>The pod's conditions by the kubelet's rules (<see cref="PodConditions.Of"/>).</summary>
+    public IReadOnlyList<PodCondition> Conditions => PodConditions.Of([.. Containers.Select(c => c.Facts)], Sandbox?.State == SandboxState.Ready);
+}
 
 /// <summary>A container's state: its runtime record when it has one, else the last instance's end.</summary>
 public sealed record ContainerStatus(PodContainer Container, ContainerRecord? Record)
 {
-    /// <summary>created, running, exited, or waiting (no instance yet, or backing off).</summary>
-    public string State => Record?.State switch
+    /// <summary>Created, running, exited, or waiting (no instance yet, or backing off).</summary>
+    public ContainerRunState State => Record?.State switch
     {
-        ContainerState.Running => "running",
-        ContainerState.Created => "created",
-        ContainerState.Exited when InBackoff => "waiting",
-        ContainerState.Exited => "exited",
-        _ => Container.Done && Container.LastState is not null ? "exited" : "waiting",
+        ContainerState.Running => ContainerRunState.Running,
+        ContainerState.Created => ContainerRunState.Created,
+        ContainerState.Exited when InBackoff => ContainerRunState.Waiting,
+        ContainerState.Exited => ContainerRunState.Exited,
+        _ => Container.Done && Container.LastState is not null ? ContainerRunState.Exited : ContainerRunState.Waiting,
     };
 
     /// <summary>CrashLoopBackOff while a restart waits for its back-off to pass;
@@ -34,6 +43,9 @@ public sealed record ContainerStatus(PodContainer Container, ContainerRecord? Re
     public int? ExitCode => Record?.State == ContainerState.Exited ? Record.ExitCode : Record is null ? Container.LastState?.ExitCode : null;
 
     public string? Reason => Record?.State == ContainerState.Exited ? Record.Reason : Record is null ? Container.LastState?.Reason : null;
+
+    /// <summary>What the pod phase and conditions read.</summary>
+    public ContainerFacts Facts => new(Container.Init, Container.Sidecar, Container.Done, State, ExitCode);
 
     private bool InBackoff => Container.BackoffUntil is { } until && until > DateTimeOffset.UtcNow && !Container.Done;
 }

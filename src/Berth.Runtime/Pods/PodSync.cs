@@ -1,6 +1,5 @@
-using Berth.Linux.Cgroups;
+using Berth.Core.Lifecycle;
 using Berth.Runtime.Model;
-using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 
@@ -14,7 +13,7 @@ namespace Berth.Runtime.Pods;
 /// of the agent at any point leads the next sync to finish the work without doing it twice.
 /// The caller holds the pod's lock.
 /// </summary>
-public sealed class PodSync(PodRuntime runtime, PodRecords records, ICgroupDriver cgroups, LifecycleOptions options, ILogger<PodSync> logger)
+public sealed class PodSync(PodRuntime runtime, PodRecords records, PodCgroups podCgroups, LifecycleOptions options, ILogger<PodSync> logger)
 {
     private const int MaxEvents = 100;
 
@@ -25,8 +24,8 @@ public sealed class PodSync(PodRuntime runtime, PodRecords records, ICgroupDrive
             return pod;
         }
 
-        var manifest = ManifestOf(pod);
-        var policy = manifest.Spec.RestartPolicy ?? "Always";
+        var manifest = pod.Manifest;
+        var policy = pod.RestartPolicy;
         var sandbox = pod.SandboxId is null ? null : runtime.GetSandbox(pod.SandboxId);
         if (sandbox is not { State: SandboxState.Ready })
         {
@@ -79,7 +78,7 @@ public sealed class PodSync(PodRuntime runtime, PodRecords records, ICgroupDrive
                 continue;
             }
 
-            if (policy == "Never")
+            if (policy == RestartPolicy.Never)
             {
                 pod = Update(pod, container with { Done = true, LastState = TerminationOf(record) });
                 return await SaveAsync(pod with { Message = $"init container {name} failed with exit code {record.ExitCode}" }, ct);
@@ -141,19 +140,12 @@ public sealed class PodSync(PodRuntime runtime, PodRecords records, ICgroupDrive
     private static PodRecord OomEvent(PodRecord pod, PodContainer container) =>
         AddEvent(pod, "Warning", "OOMKilled", $"Container {container.Name} was killed for exceeding its memory limit", container.Name);
 
-    private static bool ShouldRestart(string policy, ContainerRecord? record) =>
-        record is not { State: ContainerState.Exited } || policy switch
-        {
-            "Always" => true,
-            "OnFailure" => record.ExitCode != 0,
-            _ => false,
-        };
+    private static bool ShouldRestart(RestartPolicy policy, ContainerRecord? record) =>
+        record is not { State: ContainerState.Exited } || policy.Restarts(record.ExitCode);
 
     /// <summary>
-    /// CrashLoopBackOff as the kubelet does it: the first crash restarts at once, each later one
-    /// waits twice as long as the previous wait (base, 2·base, … up to the cap); a container that
-    /// ran longer than the reset period starts over. The restart is recorded (new restart count,
-    /// no container id) before the old container is removed and the new one created.
+    /// A restart after <see cref="CrashLoopBackOff"/>'s wait. The restart is recorded (new restart
+    /// count, no container id) before the old container is removed and the new one created.
     /// </summary>
     private async Task<PodRecord> RestartAsync(PodRecord pod, PodContainer container, ContainerRecord exited, V1Pod manifest, CancellationToken ct)
     {
@@ -162,7 +154,7 @@ public sealed class PodSync(PodRuntime runtime, PodRecords records, ICgroupDrive
         {
             var finished = exited.FinishedAt ?? now;
             var ran = finished - (exited.StartedAt ?? finished);
-            var delay = ran >= options.BackoffReset ? TimeSpan.Zero : container.Backoff;
+            var delay = options.BackOff.Delay(container.Backoff, ran);
             container = container with { BackoffUntil = finished + delay, Backoff = delay, LastState = TerminationOf(exited) };
             pod = Update(pod, container);
             if (exited.Reason == "OOMKilled")
@@ -188,7 +180,7 @@ public sealed class PodSync(PodRuntime runtime, PodRecords records, ICgroupDrive
             Id = null,
             RestartCount = container.RestartCount + 1,
             BackoffUntil = null,
-            Backoff = container.Backoff == TimeSpan.Zero ? options.BackoffBase : TimeSpan.FromTicks(Math.Min(container.Backoff.Ticks * 2, options.BackoffMax.Ticks)),
+            Backoff = options.BackOff.After(container.Backoff),
         };
         pod = await SaveAsync(Update(pod, next), ct);
         await runtime.RemoveContainerAsync(exited.Id, ct);
@@ -261,7 +253,7 @@ public sealed class PodSync(PodRuntime runtime, PodRecords records, ICgroupDrive
     /// and the containers come back in it (init containers run again; under OnFailure a container
     /// that succeeded stays done), each restart counted.
     /// </summary>
-    private async Task<PodRecord> ReplaceSandboxAsync(PodRecord pod, V1Pod manifest, string policy, CancellationToken ct)
+    private async Task<PodRecord> ReplaceSandboxAsync(PodRecord pod, V1Pod manifest, RestartPolicy policy, CancellationToken ct)
     {
         var hadSandbox = pod.SandboxId is not null;
         if (hadSandbox)
@@ -285,7 +277,7 @@ public sealed class PodSync(PodRuntime runtime, PodRecords records, ICgroupDrive
             pod = await SaveAsync(pod with { SandboxId = null, Containers = ended }, ct);
         }
 
-        if (hadSandbox && policy == "Never")
+        if (hadSandbox && policy == RestartPolicy.Never)
         {
             return await SaveAsync(pod with
             {
@@ -296,8 +288,7 @@ public sealed class PodSync(PodRuntime runtime, PodRecords records, ICgroupDrive
         }
 
         // After a reboot the pod cgroup is gone too.
-        cgroups.Create(pod.Plan.CgroupParent);
-        cgroups.Apply(pod.Plan.CgroupParent, new CgroupValues(pod.Plan.CpuShares, pod.Plan.CpuQuota, pod.Plan.CpuPeriod, pod.Plan.MemoryLimit, pod.Plan.PidsLimit));
+        podCgroups.Ensure(pod.Plan);
         var attempt = pod.SandboxAttempt + (hadSandbox ? 1 : 0);
         var sandbox = await runtime.RunPodSandboxAsync(await (ContainerConfigs.Sandbox(manifest, pod.Plan, runtime.Options.LogRoot) with { Attempt = attempt }).WithUserNamespaceAsync(manifest, runtime, PodDirectory(pod), ct), ct);
         var containers = pod.Containers.Select(c =>
@@ -306,7 +297,7 @@ public sealed class PodSync(PodRuntime runtime, PodRecords records, ICgroupDrive
             // Under OnFailure a container whose last run succeeded stays done, as the kubelet
             // decides from the last exit code: also when it exited just before the sandbox died
             // and no sync had marked it done yet.
-            var keepDone = !c.Init && policy == "OnFailure" && c.LastState?.ExitCode == 0;
+            var keepDone = !c.Init && policy == RestartPolicy.OnFailure && c.LastState?.ExitCode == 0;
             return keepDone
                 ? c with { Id = null }
                 : c with { Id = null, Done = false, BackoffUntil = null, RestartCount = ran ? c.RestartCount + 1 : c.RestartCount };
@@ -314,9 +305,7 @@ public sealed class PodSync(PodRuntime runtime, PodRecords records, ICgroupDrive
         return await SaveAsync(pod with { SandboxId = sandbox.Id, SandboxAttempt = attempt, Containers = [.. containers] }, ct);
     }
 
-    public static V1Pod ManifestOf(PodRecord pod) => KubernetesJson.Deserialize<V1Pod>(pod.ManifestJson, null);
-
-    public string PodDirectory(PodRecord pod) => Path.Combine(runtime.Options.PodsDir, pod.Uid);
+    private string PodDirectory(PodRecord pod) => records.DirectoryOf(pod.Uid);
 
     public static V1Container SpecOf(V1Pod manifest, PodContainer container) =>
         (container.Init ? manifest.Spec.InitContainers : manifest.Spec.Containers).Single(c => c.Name == container.Name);

@@ -29,6 +29,23 @@ public class NamespacePlanTests
         Assert.All(plan.Containers, c => Assert.Equal(expected, c.Namespaces.Cgroup));
     }
 
+    [Theory]
+    // every combination of the field (true, false, unset), privilege and cgroup version
+    [InlineData(true, false, 1, NamespaceMode.Node)]
+    [InlineData(true, true, 1, NamespaceMode.Node)]
+    [InlineData(true, false, 2, NamespaceMode.Node)]
+    [InlineData(true, true, 2, NamespaceMode.Node)]
+    [InlineData(false, false, 1, NamespaceMode.Pod)]
+    [InlineData(false, true, 1, NamespaceMode.Pod)]
+    [InlineData(false, false, 2, NamespaceMode.Pod)]
+    [InlineData(false, true, 2, NamespaceMode.Pod)]
+    [InlineData(null, false, 1, NamespaceMode.Node)]
+    [InlineData(null, true, 1, NamespaceMode.Node)]
+    [InlineData(null, false, 2, NamespaceMode.Pod)]
+    [InlineData(null, true, 2, NamespaceMode.Node)]
+    public void CgroupMode_explicit_wins_else_private_on_v2_unless_privileged(bool? hostCgroupNamespace, bool privileged, int version, NamespaceMode expected) =>
+        Assert.Equal(expected, NamespacePlan.CgroupMode(hostCgroupNamespace, privileged, version));
+
     [Fact]
     public void Privileged_init_container_makes_the_pod_privileged_on_v2()
     {

@@ -9,6 +9,9 @@ public sealed class FakeImages(string root) : IImageStore
 
     public List<string> Used { get; } = [];
 
+    /// <summary>What a pull does; by default there is no registry.</summary>
+    public Func<string, CancellationToken, Task<ImageRecord>>? Pull { get; set; }
+
     public ImageRecord Add(string name, ImageConfig config, string passwd = "root:x:0:0:root:/root:/bin/sh\n", string group = "root:x:0:\n")
     {
         var id = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)));
@@ -33,7 +36,8 @@ public sealed class FakeImages(string root) : IImageStore
 
     public Task<ImageRecord> ImportAsync(string rootfsDir, ImageReference reference, CancellationToken ct) => throw new InvalidOperationException("not used by the runtime");
 
-    public Task<ImageRecord> PullAsync(string reference, PullOptions options, IProgress<PullProgress>? progress, CancellationToken ct) => throw new InvalidOperationException("not used by the runtime");
+    public Task<ImageRecord> PullAsync(string reference, PullOptions options, IProgress<PullProgress>? progress, CancellationToken ct) =>
+        Pull is { } pull ? pull(reference, ct) : throw new InvalidOperationException("no registry in this test");
 
     public Task<IReadOnlyList<ImageRecord>> LoadAsync(string path, ImageReference? name, CancellationToken ct) => throw new InvalidOperationException("not used by the runtime");
 

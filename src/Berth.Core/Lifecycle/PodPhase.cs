@@ -1,4 +1,4 @@
-namespace Berth.Runtime.Pods;
+namespace Berth.Core.Lifecycle;
 
 /// <summary>
 /// The pod phase by Kubernetes' rules (pkg/kubelet/kubelet_pods.go getPhase): Pending until the
@@ -13,28 +13,29 @@ public static class PodPhase
     public const string Succeeded = "Succeeded";
     public const string Failed = "Failed";
 
-    public static string Of(PodLifecycle lifecycle, string restartPolicy, IReadOnlyList<ContainerStatus> containers)
+    /// <param name="finished">The pod was terminated: nothing of it will run again.</param>
+    public static string Of(bool finished, RestartPolicy policy, IReadOnlyList<ContainerFacts> containers)
     {
-        var init = containers.Where(c => c.Container.Init && !c.Container.Sidecar).ToList();
-        var apps = containers.Where(c => !c.Container.Init).ToList();
-        var failedInit = init.Any(c => c.Container.Done && c.ExitCode is not (null or 0));
-        if (lifecycle == PodLifecycle.Finished || (failedInit && restartPolicy == "Never"))
+        var init = containers.Where(c => c.Init && !c.Sidecar).ToList();
+        var apps = containers.Where(c => !c.Init).ToList();
+        var failedInit = init.Any(c => c.Done && c.ExitCode is not (null or 0));
+        if (finished || (failedInit && policy == RestartPolicy.Never))
         {
             return apps.All(c => c.ExitCode == 0) && !failedInit ? Succeeded : Failed;
         }
 
-        if (init.Any(c => !c.Container.Done) || apps.Any(c => c.State is "waiting" && c.ExitCode is null || c.State == "created"))
+        if (init.Any(c => !c.Done) || apps.Any(c => (c.State == ContainerRunState.Waiting && c.ExitCode is null) || c.State == ContainerRunState.Created))
         {
             return Pending;
         }
 
-        if (apps.Any(c => c.State == "running"))
+        if (apps.Any(c => c.State == ContainerRunState.Running))
         {
             return Running;
         }
 
         var allSucceeded = apps.All(c => c.ExitCode == 0);
-        var willRestart = apps.Any(c => !c.Container.Done && (restartPolicy == "Always" || (restartPolicy == "OnFailure" && c.ExitCode != 0)));
+        var willRestart = apps.Any(c => !c.Done && policy.Restarts(c.ExitCode));
         return willRestart ? Running : allSucceeded ? Succeeded : Failed;
     }
 }

@@ -1,0 +1,96 @@
+using Berth.Runtime.Model;
+using Microsoft.Extensions.Logging;
+
+namespace Berth.Runtime.Pods;
+
+/// <summary>
+/// The kubelet's pod termination (killPodWithSyncResult): app containers stop together (preStop
+/// hook, then SIGTERM, then SIGKILL when the grace period is over), then sidecars in reverse start
+/// order, then the sandbox, the pod cgroup, volumes, logs and the record.
+/// </summary>
+public sealed class PodTermination(PodRuntime runtime, PodRecords records, PodCgroups podCgroups, QosCgroups qos, ILogger logger)
+{
+    /// <summary>
+    /// Raised with a pod's last record just before it is deleted. Its termination events (Killing)
+    /// are never saved, so without this an event follower could not see how a pod ended.
+    /// Handlers run on the removal path: they must neither block nor throw.
+    /// </summary>
+    public event Action<PodRecord>? Removing;
+
+    /// <summary>Removes each pod, with its own grace period unless one is given.</summary>
+    public async Task<IReadOnlyList<string>> DownAsync(IEnumerable<string> podRefs, int? gracePeriodSeconds, CancellationToken ct)
+    {
+        var removed = new List<string>();
+        foreach (var reference in podRefs)
+        {
+            var found = records.Find(reference) ?? throw new NotFoundException($"pod \"{reference}\" not found");
+            using var _ = await records.LockAsync(found.Uid, ct);
+            var pod = records.Get(found.Uid) ?? found;
+            var grace = TimeSpan.FromSeconds(gracePeriodSeconds ?? pod.Manifest.Spec.TerminationGracePeriodSeconds ?? 30);
+            await RemovePodAsync(pod, grace, ct);
+            removed.Add($"{pod.Namespace}/{pod.Name}");
+        }
+
+        return removed;
+    }
+
+    /// <summary>Stops and removes everything of the pod. The caller holds the pod's lock.</summary>
+    public async Task RemovePodAsync(PodRecord pod, TimeSpan grace, CancellationToken ct)
+    {
+        var deadline = DateTimeOffset.UtcNow + grace;
+        var manifest = pod.Manifest;
+        TimeSpan Remaining() => TimeSpan.FromTicks(Math.Max(0, (deadline - DateTimeOffset.UtcNow).Ticks));
+
+        async Task StopAsync(PodContainer container)
+        {
+            if (container.Id is null || await runtime.GetContainerAsync(container.Id, ct) is not { State: ContainerState.Running })
+            {
+                return;
+            }
+
+            pod = PodSync.AddEvent(pod, "Normal", "Killing", $"Stopping container {container.Name}", container.Name);
+            if (PodSync.SpecOf(manifest, container).Lifecycle?.PreStop?.Exec?.Command is { Count: > 0 } hook && Remaining() > TimeSpan.Zero)
+            {
+                try
+                {
+                    await runtime.ExecSyncAsync(container.Id, [.. hook], Remaining(), ct);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogWarning("preStop hook of {Container} failed: {Error}", container.Name, e.Message);
+                }
+            }
+
+            await runtime.StopContainerAsync(container.Id, Remaining(), ct);
+        }
+
+        await Task.WhenAll(pod.Containers.Where(c => !c.Init).Select(StopAsync));
+        foreach (var sidecar in pod.Containers.Where(c => c.Init).Reverse())
+        {
+            await StopAsync(sidecar);
+        }
+
+        foreach (var sandbox in runtime.SandboxesOfPod(pod.Uid))
+        {
+            await runtime.RemovePodSandboxAsync(sandbox.Id, ct);
+        }
+
+        podCgroups.Remove(pod.Plan);
+        var podDir = records.DirectoryOf(pod.Uid);
+        SubPaths.CleanPod(podDir); // before the recursive delete, which must not go through a mount
+        DeleteDirectory(podDir);
+        DeleteDirectory(ContainerConfigs.LogDirectory(runtime.Options.LogRoot, pod.Plan));
+        Removing?.Invoke(pod);
+        records.Delete(pod.Uid);
+        qos.PodChanged(pod.Plan.QosClass);
+        logger.LogInformation("Pod {Namespace}/{Pod} removed", pod.Namespace, pod.Name);
+    }
+
+    private static void DeleteDirectory(string dir)
+    {
+        if (Directory.Exists(dir))
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
