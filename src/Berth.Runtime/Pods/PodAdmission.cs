@@ -1,5 +1,6 @@
 using Berth.Core.Manifests;
 using Berth.Core.Planning;
+using Berth.Core.Validation;
 using Berth.Runtime.Specs;
 
 namespace Berth.Runtime.Pods;
@@ -11,7 +12,7 @@ namespace Berth.Runtime.Pods;
 /// creation failed), so two plays of one name cannot both win; the reservation is a short
 /// critical section that never spans I/O, so a slow image pull holds only its own pod.
 /// </summary>
-public sealed class PodAdmission(PodRecords records, NodeSecurityOptions security)
+public sealed class PodAdmission(PodRecords records, NodeSecurityOptions security, NodeFacts? node = null)
 {
     private readonly Lock gate = new();
     private readonly HashSet<string> names = new(StringComparer.Ordinal);
@@ -80,6 +81,11 @@ public sealed class PodAdmission(PodRecords records, NodeSecurityOptions securit
         }
 
         NodeSecurityChecks.Check(manifest.Pod, security, HostSecurityFeatures.Current, Add);
+        if (node is not null)
+        {
+            PodLevelResourcesValidation.CheckNode(spec, node, Add);
+        }
+
         return errors;
     }
 

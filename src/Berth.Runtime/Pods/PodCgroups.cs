@@ -10,9 +10,14 @@ namespace Berth.Runtime.Pods;
 /// </summary>
 public sealed class PodCgroups(ICgroupDriver cgroups)
 {
-    /// <summary>The plan's pod-level limits (cpu shares and quota, memory, pids).</summary>
+    /// <summary>The plan's pod-level limits (cpu shares and quota, memory, pids) and its Memory
+    /// QoS protection (memory.min or memory.low; a pod cgroup is never throttled at memory.high).</summary>
     public static CgroupValues Values(PodPlan plan) =>
-        new(plan.CpuShares, plan.CpuQuota, plan.CpuPeriod, plan.MemoryLimit, plan.PidsLimit);
+        new(plan.CpuShares, plan.CpuQuota, plan.CpuPeriod, plan.MemoryLimit, plan.PidsLimit)
+        {
+            MemoryMin = plan.Memory.Min,
+            MemoryLow = plan.Memory.Low,
+        };
 
     /// <summary>Creates the pod cgroup if it is not there and writes the plan's values.</summary>
     public void Ensure(PodPlan plan)

@@ -43,15 +43,21 @@ public sealed class PodController
         this.lifecycle = lifecycle;
         logger = loggers.CreateLogger<PodController>();
         var options = runtime.Options;
-        node = new NodeFacts(cgroups.Version, CgroupDriver.Cgroupfs, options.CgroupRoot, HostFacts.MemoryCapacity(), options.PodPidsLimit);
+        var memory = HostFacts.MemoryCapacity();
+        node = new NodeFacts(cgroups.Version, CgroupDriver.Cgroupfs, options.CgroupRoot, memory, options.PodPidsLimit, options.MemoryQos.For(cgroups.Version, memory));
+        if (options.MemoryQos.Enabled && node.MemoryQos is null)
+        {
+            logger.LogWarning("the MemoryQoS feature gate needs cgroup v2; this node runs cgroup v{Version}, so it is off", cgroups.Version);
+        }
+
         records = new PodRecords(options.PodsDir);
         podCgroups = new PodCgroups(cgroups);
         qos = new QosCgroups(cgroups, node, records);
         sync = new PodSync(runtime, records, podCgroups, lifecycle, loggers.CreateLogger<PodSync>());
-        admission = new PodAdmission(records, lifecycle.Security);
+        admission = new PodAdmission(records, lifecycle.Security, node);
         this.images = new PodImages(images);
         termination = new PodTermination(runtime, records, podCgroups, qos, loggers.CreateLogger<PodTermination>());
-        inspector = new PodInspector(runtime, records);
+        inspector = new PodInspector(runtime, records, cgroups);
     }
 
     public NodeFacts Node => node;

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Berth.Core.Lifecycle;
 using Berth.Core.Serialization;
 using Berth.Linux;
+using Berth.Linux.Cgroups;
 using Berth.Runtime.Model;
 
 namespace Berth.Runtime.Pods;
@@ -10,7 +11,7 @@ namespace Berth.Runtime.Pods;
 /// What `ps`, `inspect`, `logs` and `exec` read of the standalone pods: status by the kubelet's
 /// rules (phase, conditions), the inspect document, a container's log file and id. Reads only.
 /// </summary>
-public sealed class PodInspector(PodRuntime runtime, PodRecords records)
+public sealed class PodInspector(PodRuntime runtime, PodRecords records, ICgroupDriver? cgroups = null)
 {
     public async Task<IReadOnlyList<PodStatus>> ListAsync(CancellationToken ct)
     {
@@ -51,6 +52,7 @@ public sealed class PodInspector(PodRuntime runtime, PodRecords records)
         doc["createdAt"] = pod.CreatedAt;
         doc["conditions"] = BerthJson.ToNode(status.Conditions);
         doc["events"] = BerthJson.ToNode(pod.Events);
+        doc["pressure"] = BerthJson.ToNode(cgroups?.Pressure(pod.Plan.CgroupParent));
         foreach (var node in doc["containers"]!.AsArray())
         {
             var c = node!.AsObject();
@@ -66,6 +68,7 @@ public sealed class PodInspector(PodRuntime runtime, PodRecords records)
             c["signal"] = s.Record?.Signal;
             c["restartCount"] = s.Container.RestartCount;
             c["cgroupPath"] = s.Record?.CgroupPath;
+            c["pressure"] = running && s.Record!.CgroupPath is { } path ? BerthJson.ToNode(cgroups?.Pressure(path)) : null;
             c["startedAt"] = s.Record?.StartedAt;
             c["finishedAt"] = s.Record?.FinishedAt;
             c["lastState"] = BerthJson.ToNode(s.Container.LastState);

@@ -6,46 +6,58 @@ namespace Berth.Runtime.Pods;
 /// <summary>
 /// The node-level QoS cgroups, as the kubelet's QoS container manager keeps them (pkg/kubelet/cm
 /// qos_container_manager_linux.go): kubepods with the node's cpu shares, besteffort with the
-/// minimum, burstable with the sum of its pods' requests, updated as Burstable pods come and go.
+/// minimum, burstable with the sum of its pods' requests, updated as pods come and go. Under
+/// Memory QoS's TieredReservation, kubepods' memory.min covers every Guaranteed and Burstable
+/// pod's requests and burstable's memory.low its pods' requests (KEP-2570).
 /// </summary>
 public sealed class QosCgroups(ICgroupDriver cgroups, NodeFacts node, PodRecords records)
 {
     // Pods are created and removed concurrently: each update reads every pod and writes once,
     // and the last write must be from the last read.
-    private readonly Lock burstableGate = new();
+    private readonly Lock gate = new();
 
     private CgroupName Root => CgroupName.Root(node.CgroupRoot, node.CgroupDriver);
 
-    /// <summary>Creates the QoS cgroups with the kubelet's cpu shares.</summary>
+    /// <summary>Creates the QoS cgroups with the kubelet's values.</summary>
     public void Ensure()
     {
-        var kubepods = Root.Child(CgroupName.KubepodsComponent).ToCgroupfs();
-        cgroups.Create(kubepods);
-        cgroups.Apply(kubepods, new CgroupValues(CpuShares: QosCgroupValues.KubepodsShares(Environment.ProcessorCount * 1000L)));
         var besteffort = CgroupName.ForQos(Root, QosClass.BestEffort).ToCgroupfs();
+        cgroups.Create(Root.Child(CgroupName.KubepodsComponent).ToCgroupfs());
         cgroups.Create(besteffort);
         cgroups.Apply(besteffort, new CgroupValues(CpuShares: QosCgroupValues.BestEffortShares));
-        UpdateBurstableShares();
+        Update(kubepods: true, burstable: true);
     }
 
     /// <summary>The burstable cgroup's shares from the cpu requests of the Burstable pods now.</summary>
-    public void UpdateBurstableShares()
-    {
-        lock (burstableGate)
-        {
-            var burstable = CgroupName.ForQos(Root, QosClass.Burstable).ToCgroupfs();
-            cgroups.Create(burstable);
-            var specs = records.All.Where(p => p.Plan.QosClass == QosClass.Burstable).Select(p => p.Manifest.Spec);
-            cgroups.Apply(burstable, new CgroupValues(CpuShares: QosCgroupValues.BurstableShares(specs)));
-        }
-    }
+    public void UpdateBurstableShares() => Update(kubepods: false, burstable: true);
 
     /// <summary>After a pod of <paramref name="qos"/> came or went.</summary>
-    public void PodChanged(QosClass qos)
+    public void PodChanged(QosClass qos) =>
+        Update(kubepods: node.MemoryQos is not null && qos != QosClass.BestEffort, burstable: qos == QosClass.Burstable);
+
+    private void Update(bool kubepods, bool burstable)
     {
-        if (qos == QosClass.Burstable)
+        lock (gate)
         {
-            UpdateBurstableShares();
+            var pods = records.All.Select(p => (Qos: p.Plan.QosClass, p.Manifest.Spec)).ToList();
+            if (kubepods)
+            {
+                cgroups.Apply(Root.Child(CgroupName.KubepodsComponent).ToCgroupfs(), new CgroupValues(CpuShares: QosCgroupValues.KubepodsShares(Environment.ProcessorCount * 1000L))
+                {
+                    MemoryMin = MemoryQos.KubepodsMin(node.MemoryQos, pods),
+                });
+            }
+
+            if (burstable)
+            {
+                var path = CgroupName.ForQos(Root, QosClass.Burstable).ToCgroupfs();
+                var specs = pods.Where(p => p.Qos == QosClass.Burstable).Select(p => p.Spec).ToList();
+                cgroups.Create(path);
+                cgroups.Apply(path, new CgroupValues(CpuShares: QosCgroupValues.BurstableShares(specs))
+                {
+                    MemoryLow = MemoryQos.BurstableLow(node.MemoryQos, specs),
+                });
+            }
         }
     }
 }

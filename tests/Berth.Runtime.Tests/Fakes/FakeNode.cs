@@ -12,7 +12,8 @@ public sealed class FakeNode : IDisposable
 {
     public const string Busybox = "example.test/busybox:1";
 
-    public FakeNode(int cgroupVersion = 2)
+    /// <param name="configure">Changes to the agent's options (flags) before the runtime starts.</param>
+    public FakeNode(int cgroupVersion = 2, Func<RuntimeOptions, RuntimeOptions>? configure = null)
     {
         Dir = Directory.CreateTempSubdirectory("berth-runtime-test-").FullName;
         Kernel = new FakeKernel();
@@ -29,6 +30,7 @@ public sealed class FakeNode : IDisposable
             CniConfDir = Path.Combine(Dir, "cni"),
             UsernsRange = "65536:7208960", // 110 pods of 65536 IDs
         };
+        Options = configure?.Invoke(Options) ?? Options;
         Runtime = NewRuntime();
     }
 
