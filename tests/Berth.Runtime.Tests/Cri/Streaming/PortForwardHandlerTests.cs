@@ -13,27 +13,18 @@ public sealed class PortForwardHandlerTests : IAsyncLifetime
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private readonly FakePodStreams pods = new();
-    private SpdySession session = null!;
-    private SpdyClient client = null!;
+    private SpdyPair pair = null!;
     private Task serving = null!;
 
     public async Task InitializeAsync()
     {
-        var (clientEnd, serverEnd) = await Loopback.PairAsync();
-        session = new SpdySession(serverEnd);
-        session.Start();
-        client = SpdyClient.Start(clientEnd);
+        pair = await SpdyPair.StartAsync();
         var handler = new PortForwardHandler(pods);
         var request = new PortForwardStreamRequest("sandbox-1");
-        serving = handler.ServeAsync(session, handler.PortsOf(request), request);
+        serving = handler.ServeAsync(pair.Session, handler.PortsOf(request), request);
     }
 
-    public async Task DisposeAsync()
-    {
-        await client.DisposeAsync();
-        await serving.WaitAsync(Wait);
-        await session.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await pair.DisposeAsync(() => serving.WaitAsync(Wait));
 
     [Fact]
     public async Task A_connection_carries_bytes_both_ways_and_the_clients_end_is_a_half_close()
@@ -51,11 +42,11 @@ public sealed class PortForwardHandlerTests : IAsyncLifetime
         });
         var (error, data) = await ConnectAsync("0", Port(listener));
 
-        await client.SendAsync(data, "ping"u8.ToArray());
-        await client.SendAsync(data, [], fin: true);
+        await pair.Client.SendAsync(data, "ping"u8.ToArray());
+        await pair.Client.SendAsync(data, [], fin: true);
 
-        Assert.Equal("PING", await client.ReadToEndAsync(data, Wait));
-        Assert.Equal("", await client.ReadToEndAsync(error, Wait));
+        Assert.Equal("PING", await pair.Client.ReadToEndAsync(data, Wait));
+        Assert.Equal("", await pair.Client.ReadToEndAsync(error, Wait));
         await answered.WaitAsync(Wait);
     }
 
@@ -72,10 +63,10 @@ public sealed class PortForwardHandlerTests : IAsyncLifetime
         var (invalidError, invalidData) = await ConnectAsync("1", "http");
         var (refusedError, refusedData) = await ConnectAsync("2", closed);
 
-        Assert.Equal("invalid port \"http\"", await client.ReadToEndAsync(invalidError, Wait));
-        Assert.Equal("", await client.ReadToEndAsync(invalidData, Wait));
-        Assert.StartsWith($"failed to connect to localhost:{closed} in pod sandbox sandbox-1: ", await client.ReadToEndAsync(refusedError, Wait), StringComparison.Ordinal);
-        Assert.Equal("", await client.ReadToEndAsync(refusedData, Wait));
+        Assert.Equal("invalid port \"http\"", await pair.Client.ReadToEndAsync(invalidError, Wait));
+        Assert.Equal("", await pair.Client.ReadToEndAsync(invalidData, Wait));
+        Assert.StartsWith($"failed to connect to localhost:{closed} in pod sandbox sandbox-1: ", await pair.Client.ReadToEndAsync(refusedError, Wait), StringComparison.Ordinal);
+        Assert.Equal("", await pair.Client.ReadToEndAsync(refusedData, Wait));
     }
 
     private static string Port(TcpListener listener) => ((IPEndPoint)listener.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -83,8 +74,8 @@ public sealed class PortForwardHandlerTests : IAsyncLifetime
     /// <summary>One connection of a client, as kubectl opens it: the error stream, then the data stream.</summary>
     private async Task<(uint Error, uint Data)> ConnectAsync(string requestId, string port)
     {
-        var error = await client.OpenAsync((StreamHeaders.StreamType, StreamTypes.Error), (StreamHeaders.Port, port), (StreamHeaders.RequestId, requestId));
-        var data = await client.OpenAsync((StreamHeaders.StreamType, StreamTypes.Data), (StreamHeaders.Port, port), (StreamHeaders.RequestId, requestId));
+        var error = await pair.Client.OpenAsync((StreamHeaders.StreamType, StreamTypes.Error), (StreamHeaders.Port, port), (StreamHeaders.RequestId, requestId));
+        var data = await pair.Client.OpenAsync((StreamHeaders.StreamType, StreamTypes.Data), (StreamHeaders.Port, port), (StreamHeaders.RequestId, requestId));
         return (error, data);
     }
 }

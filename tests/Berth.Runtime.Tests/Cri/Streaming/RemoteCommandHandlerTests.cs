@@ -11,40 +11,29 @@ namespace Berth.Runtime.Tests.Cri.Streaming;
 public sealed class RemoteCommandHandlerTests : IAsyncLifetime
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-    private SpdySession session = null!;
-    private SpdyClient client = null!;
+    private SpdyPair pair = null!;
 
-    public async Task InitializeAsync()
-    {
-        var (clientEnd, serverEnd) = await Loopback.PairAsync();
-        session = new SpdySession(serverEnd);
-        session.Start();
-        client = SpdyClient.Start(clientEnd);
-    }
+    public async Task InitializeAsync() => pair = await SpdyPair.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        await client.DisposeAsync();
-        await session.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await pair.DisposeAsync();
 
     [Fact]
     public async Task An_exec_in_a_container_that_is_not_there_ends_with_a_failure_status_and_closed_streams()
     {
         var pods = new FakePodStreams { Refusal = new NotFoundException("container c1 not found") };
         var serving = new ExecHandler(pods, NullLogger<ExecHandler>.Instance)
-            .ServeAsync(session, new ExecStreamRequest("c1", ["true"], Tty: false, Stdin: false, Stdout: true, Stderr: true), CancellationToken.None);
+            .ServeAsync(pair.Session, new ExecStreamRequest("c1", ["true"], Tty: false, Stdin: false, Stdout: true, Stderr: true), CancellationToken.None);
 
-        var error = await client.OpenAsync((StreamHeaders.StreamType, StreamTypes.Error));
-        var stdout = await client.OpenAsync((StreamHeaders.StreamType, StreamTypes.Stdout));
-        var stderr = await client.OpenAsync((StreamHeaders.StreamType, StreamTypes.Stderr));
+        var error = await pair.Client.OpenAsync((StreamHeaders.StreamType, StreamTypes.Error));
+        var stdout = await pair.Client.OpenAsync((StreamHeaders.StreamType, StreamTypes.Stdout));
+        var stderr = await pair.Client.OpenAsync((StreamHeaders.StreamType, StreamTypes.Stderr));
         await serving.WaitAsync(Wait);
 
-        var status = JsonNode.Parse(await client.ReadToEndAsync(error, Wait))!;
+        var status = JsonNode.Parse(await pair.Client.ReadToEndAsync(error, Wait))!;
         Assert.Equal("Failure", (string?)status["status"]);
         Assert.Equal("container c1 not found", (string?)status["message"]);
-        Assert.Equal("", await client.ReadToEndAsync(stdout, Wait));
-        Assert.Equal("", await client.ReadToEndAsync(stderr, Wait));
+        Assert.Equal("", await pair.Client.ReadToEndAsync(stdout, Wait));
+        Assert.Equal("", await pair.Client.ReadToEndAsync(stderr, Wait));
         Assert.Equal(["c1"], pods.Asked);
     }
 
@@ -53,21 +42,21 @@ public sealed class RemoteCommandHandlerTests : IAsyncLifetime
     {
         var pods = new FakePodStreams { Refusal = new PreconditionException("container app is not running") };
         var serving = new AttachHandler(pods, NullLogger<AttachHandler>.Instance)
-            .ServeAsync(session, new AttachStreamRequest("c2", Tty: true, Stdin: true, Stdout: true, Stderr: false), CancellationToken.None);
+            .ServeAsync(pair.Session, new AttachStreamRequest("c2", Tty: true, Stdin: true, Stdout: true, Stderr: false), CancellationToken.None);
 
         // With a tty the client opens resize, not stderr.
-        var error = await client.OpenAsync((StreamHeaders.StreamType, StreamTypes.Error));
-        var stdin = await client.OpenAsync((StreamHeaders.StreamType, StreamTypes.Stdin));
-        var stdout = await client.OpenAsync((StreamHeaders.StreamType, StreamTypes.Stdout));
-        var resize = await client.OpenAsync((StreamHeaders.StreamType, StreamTypes.Resize));
+        var error = await pair.Client.OpenAsync((StreamHeaders.StreamType, StreamTypes.Error));
+        var stdin = await pair.Client.OpenAsync((StreamHeaders.StreamType, StreamTypes.Stdin));
+        var stdout = await pair.Client.OpenAsync((StreamHeaders.StreamType, StreamTypes.Stdout));
+        var resize = await pair.Client.OpenAsync((StreamHeaders.StreamType, StreamTypes.Resize));
         await serving.WaitAsync(Wait);
 
-        var status = JsonNode.Parse(await client.ReadToEndAsync(error, Wait))!;
+        var status = JsonNode.Parse(await pair.Client.ReadToEndAsync(error, Wait))!;
         Assert.Equal("Failure", (string?)status["status"]);
         Assert.Equal("cannot attach to container c2: container app is not running", (string?)status["message"]);
         foreach (var id in new[] { stdin, stdout, resize })
         {
-            Assert.Equal("", await client.ReadToEndAsync(id, Wait));
+            Assert.Equal("", await pair.Client.ReadToEndAsync(id, Wait));
         }
     }
 }
