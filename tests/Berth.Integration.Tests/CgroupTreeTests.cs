@@ -79,6 +79,31 @@ public class CgroupTreeTests(TestNode node)
         }
     }
 
+    /// <summary>PSI of a pod and its containers, read from the hybrid host's unified mount where
+    /// runc places containers: a container running more busy loops than the node has cpus
+    /// shows cpu pressure rising in inspect.</summary>
+    [Fact]
+    public async Task Inspect_shows_cpu_pressure_of_a_busy_pod_and_its_container()
+    {
+        await using var pod = await node.Agent.PlayAsync("psi-busy", $$"""
+            apiVersion: v1
+            kind: Pod
+            metadata: { name: psi-busy }
+            spec:
+              containers:
+                - name: main
+                  image: busybox
+                  command: ["sh", "-c", "for i in $(seq {{Environment.ProcessorCount + 1}}); do (while :; do :; done) & done; wait"]
+                  resources: { limits: { cpu: 200m, memory: 32Mi } }
+            """);
+
+        static long Total(JsonNode? pressure) => (long?)pressure?["cpu"]?["some"]?["totalMicroseconds"] ?? -1;
+        var doc = await Eventually.UntilAsync(pod.InspectAsync, d => Total(d["containers"]![0]!["pressure"]) > 100_000 && Total(d["pressure"]) > 100_000, TimeSpan.FromSeconds(20), "cpu pressure of the throttled container and its pod");
+
+        Assert.NotNull(doc["pressure"]!["memory"]!["full"]);
+        Assert.NotNull(doc["containers"]![0]!["pressure"]!["io"]!["some"]!["avg10"]);
+    }
+
     [Fact]
     public async Task Qos_cgroups_get_the_kubelet_s_shares()
     {
