@@ -22,6 +22,9 @@ public sealed class PodStreams(ContainerExec exec, SandboxLifecycle sandboxes) :
         return await ConmonAttach.ConnectAsync(socket, bundle, ct);
     }
 
+    /// <summary>The ports of a host-network sandbox: the node's own loopback.</summary>
+    public static IPodPorts HostNetwork { get; } = new Ports(null);
+
     public IPodPorts PortsOf(string sandboxId) => new Ports(sandboxes.NetnsPathOf(sandboxId));
 
     /// <param name="netns">The namespace to connect in; null for a host-network sandbox, whose ports are the node's.</param>

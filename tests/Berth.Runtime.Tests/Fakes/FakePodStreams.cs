@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Berth.Oci;
 using Berth.Runtime.Streams;
 
@@ -29,23 +27,5 @@ public sealed class FakePodStreams : IPodStreams
         return Task.FromException<ConmonAttach>(Refusal ?? new NotSupportedException("the fake has no monitor"));
     }
 
-    public IPodPorts PortsOf(string sandboxId) => Refusal is { } refusal ? throw refusal : new HostPorts();
-
-    private sealed class HostPorts : IPodPorts
-    {
-        public async Task<Socket> ConnectAsync(int port, CancellationToken ct)
-        {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            try
-            {
-                await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), ct);
-                return socket;
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        }
-    }
+    public IPodPorts PortsOf(string sandboxId) => Refusal is { } refusal ? throw refusal : PodStreams.HostNetwork;
 }
