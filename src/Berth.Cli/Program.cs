@@ -53,8 +53,10 @@ namespace Berth.Cli
 
                 return ExitCodes.BadInput;
             }
-            catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable)
+            catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && e.Status.DebugException is not null)
             {
+                // The client could not reach the socket. An Unavailable the agent sent (a network
+                // plugin that failed, say) carries no client-side exception and is said as it is.
                 Console.Error.WriteLine($"error: no berth agent is listening on {AgentClient.SocketPath(parse.GetValue(Global.Socket))} (start one with `berth serve`, or point --socket / BERTH_SOCKET at it)");
                 return ExitCodes.Failed;
             }
