@@ -24,29 +24,12 @@ public static class NamespaceInodes
                 inodes[type] = Parse(type, ReadLink(link));
             }
         }
-        catch (Exception e) when ((e is IOException or InvalidDataException or UnauthorizedAccessException) && Exiting(pid))
+        catch (Exception e) when ((e is IOException or InvalidDataException or UnauthorizedAccessException) && ProcessTable.IsExiting(pid))
         {
             return new SortedDictionary<string, ulong>(StringComparer.Ordinal);
         }
 
         return inodes;
-    }
-
-    /// <summary>Whether the process is gone or on its way: an exiting task loses its namespace
-    /// links before it becomes a zombie, so a failed read waits a moment for that.</summary>
-    private static bool Exiting(int pid)
-    {
-        for (var i = 0; i < 20; i++)
-        {
-            if (!ProcessTable.IsAlive(pid))
-            {
-                return true;
-            }
-
-            Thread.Sleep(5);
-        }
-
-        return false;
     }
 
     public static ulong Of(int pid, string type)

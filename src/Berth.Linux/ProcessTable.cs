@@ -38,7 +38,14 @@ public static class ProcessTable
     /// it names one process for good, so a reused pid is not mistaken for a container.</summary>
     public static ulong? StartTimeOf(int pid) => Stat(pid)?.StartTime;
 
-    internal readonly record struct ProcStat(char State, int ParentPid, ulong StartTime);
+    /// <summary>The kernel's PF_EXITING: the task is in do_exit, tearing down its namespaces,
+    /// before it becomes a zombie.</summary>
+    private const uint PfExiting = 0x4;
+
+    /// <summary>Gone, a zombie, or already in its exit path (its namespace links may be gone).</summary>
+    public static bool IsExiting(int pid) => Stat(pid) is not { } stat || stat.State is 'Z' or 'X' or 'x' || (stat.Flags & PfExiting) != 0;
+
+    internal readonly record struct ProcStat(char State, int ParentPid, ulong StartTime, uint Flags = 0);
 
     /// <summary>"pid (comm) S ppid ...": comm may hold spaces and parentheses, so the fields
     /// after it are found from the last ')'.</summary>
@@ -58,8 +65,11 @@ public static class ProcessTable
 
         // Field 22 (starttime) is the 20th after the comm's closing parenthesis.
         var startTime = fields.Length > 19 && ulong.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var st) ? st : 0;
+
+        // Field 9 (flags) is the 7th after it.
+        var flags = fields.Length > 6 && uint.TryParse(fields[6], NumberStyles.None, CultureInfo.InvariantCulture, out var f) ? f : 0;
         return int.TryParse(fields[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ppid)
-            ? new ProcStat(fields[0][0], ppid, startTime)
+            ? new ProcStat(fields[0][0], ppid, startTime, flags)
             : null;
     }
 

@@ -69,6 +69,19 @@ public class ProcessTableTests
         Assert.Equal(ProcessTable.StartTimeOf(Environment.ProcessId), ProcessTable.StartTimeOf(Environment.ProcessId));
     }
 
+    [Theory]
+    [InlineData("42 (x) S 1 42 42 0 -1 4194560 100", false)]
+    [InlineData("42 (x) R 1 42 42 0 -1 4194564 100", true)] // PF_EXITING (0x4) set
+    public void Flags_are_field_9_and_pf_exiting_is_read_from_them(string stat, bool exiting) =>
+        Assert.Equal(exiting, (ProcessTable.ParseStat(stat)!.Value.Flags & 0x4) != 0);
+
+    [Fact]
+    public void A_gone_or_zombie_process_is_exiting_and_this_one_is_not()
+    {
+        Assert.False(ProcessTable.IsExiting(Environment.ProcessId));
+        Assert.True(ProcessTable.IsExiting(int.MaxValue));
+    }
+
     [Fact]
     public void A_truncated_stat_line_has_no_fields() => Assert.Null(ProcessTable.ParseStat("42 (sleep"));
 }
