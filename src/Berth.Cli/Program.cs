@@ -23,6 +23,9 @@ namespace Berth.Cli
             PodCommands.Exec(),
             EventsCommand.Create(),
             ImageCommands.Create(),
+            NodeCommands.Node(),
+            NodeCommands.Config(),
+            AuditCommand.Create(),
         };
 
         /// <summary>Parses and runs; maps bad input to exit code 2 and failures to 1, never a stack trace.</summary>

@@ -29,4 +29,25 @@ public static class HostFacts
 
         throw new InvalidDataException($"{meminfo} has no MemTotal line");
     }
+
+    /// <summary>How many processes the node can hold: the lower of kernel.pid_max and
+    /// kernel.threads-max, as the kubelet's pid capacity (pkg/kubelet/stats/pidlimit).</summary>
+    public static long PidCapacity(string sys = "/proc/sys/kernel")
+    {
+        static long Read(string file) => long.Parse(File.ReadAllText(file).Trim(), CultureInfo.InvariantCulture);
+        return Math.Min(Read(Path.Combine(sys, "pid_max")), Read(Path.Combine(sys, "threads-max")));
+    }
+
+    /// <summary>The size of the filesystem holding <paramref name="path"/> (the kubelet's
+    /// ephemeral-storage capacity is that of its root directory's filesystem).</summary>
+    public static long FilesystemCapacity(string path)
+    {
+        var existing = path;
+        while (!Directory.Exists(existing) && Path.GetDirectoryName(existing) is { } parent)
+        {
+            existing = parent;
+        }
+
+        return new DriveInfo(existing).TotalSize;
+    }
 }

@@ -49,6 +49,15 @@ public static class AgentHost
         var app = Build(options, weightFormula);
         var pods = app.Services.GetRequiredService<PodController>();
         pods.EnsureQosCgroups();
+        try
+        {
+            pods.EnforceNodeAllocatable();
+        }
+        catch (InvalidOperationException e)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            return 2;
+        }
         if (app.Services.GetRequiredService<IImageStore>() is LocalImageStore store)
         {
             await store.CollectGarbageAsync(ct); // what an interrupted pull or import left
@@ -59,6 +68,7 @@ public static class AgentHost
         File.SetUnixFileMode(options.Socket, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
         app.Logger.LogInformation("berth agent listening on {Socket} (root {Root}, cgroup root {CgroupRoot}), streaming on {Streaming}", options.Socket, options.Runtime.Root, options.Runtime.CgroupRoot, app.Services.GetRequiredService<Berth.Cri.Streaming.StreamingServer>().BaseUrl);
         await app.WaitForShutdownAsync(ct);
+        pods.ReleaseNodeAllocatable(); // pods keep running; the limits Berth set do not outlive it
         return 0;
     }
 

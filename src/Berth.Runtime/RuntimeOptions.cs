@@ -27,6 +27,9 @@ public sealed record RuntimeOptions
     /// <summary>kubelet's podPidsLimit; null means unlimited.</summary>
     public long? PodPidsLimit { get; init; }
 
+    /// <summary>Node allocatable, eviction thresholds and admission's view of the node.</summary>
+    public NodeProtectionOptions Node { get; init; } = new();
+
     /// <summary>The MemoryQoS feature gate and its settings (KEP-2570).</summary>
     public MemoryQosOptions MemoryQos { get; init; } = new(false, Berth.Core.Planning.MemoryQosSettings.DefaultThrottlingFactor, Berth.Core.Planning.MemoryReservationPolicy.None);
 

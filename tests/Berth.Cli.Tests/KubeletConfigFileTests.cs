@@ -20,8 +20,8 @@ public class KubeletConfigFileTests
     [Fact]
     public void Unknown_fields_are_warnings()
     {
-        var file = KubeletConfigFile.Parse(Head + "maxPods: 10\nseccompDefault: false\n", "k.yaml");
-        Assert.Equal(["unknown field \"maxPods\""], file.Warnings);
+        var file = KubeletConfigFile.Parse(Head + "maxOpenFiles: 10\nseccompDefault: false\n", "k.yaml");
+        Assert.Equal(["unknown field \"maxOpenFiles\""], file.Warnings);
         Assert.False(file.SeccompDefault);
     }
 

@@ -33,7 +33,7 @@ public static class ServeCommand
         var gcHigh = new Option<int>("--image-gc-high-threshold") { Description = "Disk usage percent that starts image garbage collection", DefaultValueFactory = _ => 85 };
         var gcLow = new Option<int>("--image-gc-low-threshold") { Description = "Disk usage percent where image garbage collection stops", DefaultValueFactory = _ => 80 };
         var security = new NodeSecurityOptions();
-        var config = new Option<string?>("--config") { Description = "A kubelet.config.k8s.io/v1beta1 KubeletConfiguration file (Berth reads seccompDefault and allowedUnsafeSysctls); flags override it" };
+        var config = new Option<string?>("--config") { Description = "A kubelet.config.k8s.io/v1beta1 KubeletConfiguration file (berth config show lists the fields Berth reads); flags override it" };
         var seccompDefault = new Option<bool>("--seccomp-default") { Description = "RuntimeDefault seccomp for every container that names no profile" };
         var seccompRoot = new Option<string>("--seccomp-profile-root") { Description = "Directory of Localhost seccomp profiles", DefaultValueFactory = _ => security.SeccompProfileRoot };
         var featureGates = new Option<string[]>("--feature-gates") { Description = "Name=true|false,... as the kubelet's (Berth knows MemoryQoS); over the config file's featureGates" };
@@ -52,15 +52,24 @@ public static class ServeCommand
         command.Options.Add(throttlingFactor);
         command.Options.Add(reservationPolicy);
         command.Options.Add(usernsRange);
+        var nodeFlags = new NodeConfigFlags();
+        foreach (var option in nodeFlags.Options)
+        {
+            command.Options.Add(option);
+        }
         command.SetAction(async (parse, ct) =>
         {
+            // A flag given on the command line wins over the file, as the kubelet's do.
+            bool Given(Option option) => parse.GetResult(option) is { Implicit: false };
+            var (node, file) = nodeFlags.Resolve(parse, parse.GetValue(config));
             var runtime = new RuntimeOptions
             {
                 Root = Path.GetFullPath(parse.GetValue(root)!),
                 RunRoot = Path.GetFullPath(parse.GetValue(runRoot)!),
-                CgroupRoot = parse.GetValue(cgroupRoot)!,
+                CgroupRoot = Given(cgroupRoot) ? parse.GetValue(cgroupRoot)! : file?.CgroupRoot ?? parse.GetValue(cgroupRoot)!,
                 LogRoot = Path.GetFullPath(parse.GetValue(logRoot)!),
-                PodPidsLimit = parse.GetValue(pidsLimit),
+                PodPidsLimit = Given(pidsLimit) ? parse.GetValue(pidsLimit) : file?.PodPidsLimit,
+                Node = node,
                 InfraBinary = parse.GetValue(infra)!,
                 CniConfDir = Path.GetFullPath(parse.GetValue(cniConf)!),
                 CniBinDirs = [.. parse.GetValue(cniBin)!.Select(Path.GetFullPath)],
@@ -95,7 +104,7 @@ public static class ServeCommand
                 BackoffBase = TimeSpan.FromSeconds(parse.GetValue(backoffBase)),
                 BackoffMax = TimeSpan.FromSeconds(parse.GetValue(backoffMax)),
                 SyncInterval = TimeSpan.FromSeconds(parse.GetValue(syncInterval)),
-                ManifestsDir = parse.GetValue(manifests) is { } dir ? Path.GetFullPath(dir) : null,
+                ManifestsDir = (parse.GetValue(manifests) ?? file?.StaticPodPath) is { } dir ? Path.GetFullPath(dir) : null,
                 Security = NodeSecurityFlags.Resolve(
                     parse.GetValue(config),
                     parse.GetResult(seccompDefault) is null ? null : parse.GetValue(seccompDefault),
@@ -108,7 +117,9 @@ public static class ServeCommand
                 InsecureRegistries = [.. parse.GetValue(insecure) ?? []],
                 AuthFile = parse.GetValue(authFile) is { } auth ? Path.GetFullPath(auth) : null,
             };
-            if (parse.GetValue(gcLow) is < 0 or > 100 || parse.GetValue(gcHigh) is < 0 or > 100 || parse.GetValue(gcLow) > parse.GetValue(gcHigh))
+            var high = Given(gcHigh) ? parse.GetValue(gcHigh) : file?.ImageGcHighThresholdPercent ?? parse.GetValue(gcHigh);
+            var low = Given(gcLow) ? parse.GetValue(gcLow) : file?.ImageGcLowThresholdPercent ?? parse.GetValue(gcLow);
+            if (low is < 0 or > 100 || high is < 0 or > 100 || low > high)
             {
                 throw new ArgumentException("--image-gc-low-threshold and --image-gc-high-threshold are percents with low <= high");
             }
@@ -125,8 +136,8 @@ public static class ServeCommand
                 Lifecycle = lifecycleOptions,
                 Images = images,
                 Socket = Global.SocketPath(parse),
-                ImageGcHighThresholdPercent = parse.GetValue(gcHigh),
-                ImageGcLowThresholdPercent = parse.GetValue(gcLow),
+                ImageGcHighThresholdPercent = high,
+                ImageGcLowThresholdPercent = low,
             }, ct);
         });
         return command;

@@ -163,6 +163,31 @@ public sealed class CgroupV1Driver : ICgroupDriver
         }
     }
 
+    public IReadOnlyList<CgroupFileValue> Limit(string path, long? cpuShares, long? memoryLimit, long? pidsLimit)
+    {
+        var previous = new List<CgroupFileValue>();
+        foreach (var (controller, file, value) in new[] { ("cpu", "cpu.shares", cpuShares), ("memory", "memory.limit_in_bytes", memoryLimit), ("pids", "pids.max", pidsLimit) })
+        {
+            if (value is { } v)
+            {
+                var directory = ControllerDirectory(controller, path, required: true)!;
+                previous.Add(new CgroupFileValue(controller, file, CgroupFiles.Read(directory, file)
+                    ?? throw new CgroupException($"{Path.Combine(directory, file)} does not exist")));
+                CgroupFiles.Write(directory, file, v);
+            }
+        }
+
+        return previous;
+    }
+
+    public void RestoreFiles(string path, IReadOnlyList<CgroupFileValue> files)
+    {
+        foreach (var file in files)
+        {
+            CgroupFiles.Write(ControllerDirectory(file.Controller ?? file.File.Split('.')[0], path, required: true)!, file.File, file.Value);
+        }
+    }
+
     private string? ControllerDirectory(string controller, string path, bool required)
     {
         var hierarchy = Hierarchies.FirstOrDefault(h => !h.IsUnified && h.Has(controller));

@@ -66,6 +66,32 @@ public sealed class CgroupV2Driver : ICgroupDriver
         CgroupFiles.Write(directory, "memory.high", values.MemoryHigh?.ToString(CultureInfo.InvariantCulture) ?? "max");
     }
 
+    public IReadOnlyList<CgroupFileValue> Limit(string path, long? cpuShares, long? memoryLimit, long? pidsLimit)
+    {
+        var directory = CgroupPath.Under(Root, path);
+        var previous = new List<CgroupFileValue>();
+        foreach (var (file, value) in new[] { ("cpu.weight", cpuShares is { } s ? CgroupMath.SharesToWeight(s, weightFormula) : (long?)null), ("memory.max", memoryLimit), ("pids.max", pidsLimit) })
+        {
+            if (value is { } v)
+            {
+                previous.Add(new CgroupFileValue(null, file, CgroupFiles.Read(directory, file)
+                    ?? throw new CgroupException($"{Path.Combine(directory, file)} does not exist: is its controller enabled in the parent's cgroup.subtree_control?")));
+                CgroupFiles.Write(directory, file, v);
+            }
+        }
+
+        return previous;
+    }
+
+    public void RestoreFiles(string path, IReadOnlyList<CgroupFileValue> files)
+    {
+        var directory = CgroupPath.Under(Root, path);
+        foreach (var file in files)
+        {
+            CgroupFiles.Write(directory, file.File, file.Value);
+        }
+    }
+
     public bool Exists(string path) => Directory.Exists(CgroupPath.Under(Root, path));
 
     public CgroupValues Read(string path)

@@ -22,6 +22,9 @@ public sealed record CgroupValues(
     public long? MemoryHigh { get; init; }
 }
 
+/// <summary>One control file's raw content (v1: in <paramref name="Controller"/>'s hierarchy; v2: null).</summary>
+public sealed record CgroupFileValue(string? Controller, string File, string Value);
+
 /// <summary>
 /// Creates, writes, reads and removes cgroups by their cgroupfs-style path within the hierarchy
 /// ("/kubepods/burstable/pod&lt;uid&gt;"). One implementation per cgroup version, both rooted at a
@@ -78,6 +81,17 @@ public interface ICgroupDriver
     /// first. Absent cgroups are fine. Throws <see cref="IOException"/> naming the directory when
     /// one is still busy.</summary>
     void Remove(string path);
+
+    /// <summary>
+    /// Sets only the given limits on a cgroup Berth does not own (the kubelet's
+    /// system-reserved and kube-reserved cgroups): cpu shares (v2: cpu.weight in the driver's
+    /// formula), the memory limit and pids.max, leaving every other file alone. Returns the raw
+    /// previous content of each file it wrote, for <see cref="RestoreFiles"/>.
+    /// </summary>
+    IReadOnlyList<CgroupFileValue> Limit(string path, long? cpuShares, long? memoryLimit, long? pidsLimit);
+
+    /// <summary>Writes back files as <see cref="Limit"/> returned them.</summary>
+    void RestoreFiles(string path, IReadOnlyList<CgroupFileValue> files);
 
     /// <summary>The real directories that make up this cgroup (one per v1 hierarchy, one on v2).</summary>
     IReadOnlyList<string> Directories(string path);

@@ -13,7 +13,7 @@ namespace Berth.Node.Configuration;
 /// decoding does. A bad value is a field error naming its path. Flags given on the command
 /// line override the file.
 /// </summary>
-public sealed record KubeletConfigFile
+public sealed partial record KubeletConfigFile
 {
     public const string ApiVersion = "kubelet.config.k8s.io/v1beta1";
     public const string Kind = "KubeletConfiguration";
@@ -90,7 +90,7 @@ public sealed record KubeletConfigFile
         foreach (var (key, value) in root.Children)
         {
             var name = (key as YamlScalarNode)?.Value ?? "";
-            if (Fields.TryGetValue(name, out var read))
+            if (Fields.TryGetValue(name, out var read) || NodeFields.TryGetValue(name, out read))
             {
                 config = read(config, value, name, errors);
             }

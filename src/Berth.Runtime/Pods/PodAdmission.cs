@@ -1,7 +1,9 @@
+using Berth.Core.Capacity;
 using Berth.Core.Manifests;
 using Berth.Core.Planning;
 using Berth.Core.Validation;
 using Berth.Runtime.Specs;
+using k8s.Models;
 
 namespace Berth.Runtime.Pods;
 
@@ -11,26 +13,34 @@ namespace Berth.Runtime.Pods;
 /// are free. A pod's name and uid are reserved from admission until its record exists (or its
 /// creation failed), so two plays of one name cannot both win; the reservation is a short
 /// critical section that never spans I/O, so a slow image pull holds only its own pod.
+/// The kubelet's predicate admission (<see cref="PodFit"/>: resources, pod count, node name,
+/// node affinity, host ports, taints) runs in that section too, against the pods that run and
+/// those admitted but not yet recorded, so two plays cannot both take the last of the node.
 /// </summary>
-public sealed class PodAdmission(PodRecords records, NodeSecurityOptions security, NodeFacts? node = null)
+public sealed class PodAdmission(PodRecords records, NodeSecurityOptions security, NodeFacts? node = null, Func<NodeInfo>? nodeInfo = null)
 {
     private readonly Lock gate = new();
     private readonly HashSet<string> names = new(StringComparer.Ordinal);
-    private readonly HashSet<string> uids = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, V1PodSpec> uids = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Checks every pod of the set and reserves their names and uids, all or none. Dispose the
     /// reservation once the pods' records are saved, or their creation failed.
     /// </summary>
     /// <exception cref="ValidationException">A pod is refused, with field errors in manifest order.</exception>
-    public Reservation Admit(IReadOnlyList<(PodManifest Manifest, PodPlan Plan)> plans)
+    /// <param name="plans">The pods, in manifest order.</param>
+    /// <param name="isStatic">Static pods: the kubelet does not check them against the node's taints.</param>
+    public Reservation Admit(IReadOnlyList<(PodManifest Manifest, PodPlan Plan)> plans, bool isStatic = false)
     {
         // Node checks read the file system: outside the critical section.
         var nodeErrors = plans.Select(p => NodeChecks(p.Manifest)).ToList();
+        var info = nodeInfo?.Invoke();
         var errors = new List<FieldError>();
         lock (gate)
         {
             var existing = records.All;
+            var running = existing.Where(HoldsResources).Select(p => p.Manifest.Spec)
+                .Concat(uids.Where(u => records.Get(u.Key) is null).Select(u => u.Value)).ToList();
             for (var i = 0; i < plans.Count; i++)
             {
                 var (manifest, plan) = plans[i];
@@ -40,12 +50,21 @@ public sealed class PodAdmission(PodRecords records, NodeSecurityOptions securit
                     errors.Add(new FieldError(manifest.Source, "metadata.name", $"Duplicate value: pod {plan.Namespace}/{plan.Name} already exists"));
                 }
 
-                if (records.Get(plan.Uid) is not null || uids.Contains(plan.Uid))
+                if (records.Get(plan.Uid) is not null || uids.ContainsKey(plan.Uid))
                 {
                     errors.Add(new FieldError(manifest.Source, "metadata.uid", $"Duplicate value: a pod with uid {plan.Uid} already exists"));
                 }
 
                 errors.AddRange(nodeErrors[i]);
+                if (info is not null)
+                {
+                    foreach (var rejection in PodFit.Check(manifest.Pod, running, info, isStatic))
+                    {
+                        errors.Add(new FieldError(manifest.Source, rejection.Path, $"{rejection.Reason}: {rejection.Message}"));
+                    }
+                }
+
+                running.Add(manifest.Pod.Spec); // the next pod of this play must fit beside it
             }
 
             if (errors.Count > 0)
@@ -53,10 +72,10 @@ public sealed class PodAdmission(PodRecords records, NodeSecurityOptions securit
                 throw new ValidationException(errors);
             }
 
-            foreach (var (_, plan) in plans)
+            foreach (var (manifest, plan) in plans)
             {
                 names.Add(NameKey(plan));
-                uids.Add(plan.Uid);
+                uids.Add(plan.Uid, manifest.Pod.Spec);
             }
         }
 
@@ -90,6 +109,10 @@ public sealed class PodAdmission(PodRecords records, NodeSecurityOptions securit
     }
 
     private static string NameKey(PodPlan plan) => $"{plan.Namespace}/{plan.Name}";
+
+    /// <summary>Pods that hold node resources: not finished, with a container that may still run.</summary>
+    public static bool HoldsResources(PodRecord pod) =>
+        pod.Lifecycle != PodLifecycle.Finished && pod.Containers.Any(c => !c.Init && !c.Done);
 
     private void Release(IReadOnlyList<PodPlan> plans)
     {

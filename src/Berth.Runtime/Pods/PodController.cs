@@ -1,10 +1,13 @@
 using System.Text.Json.Nodes;
+using Berth.Core.Capacity;
 using Berth.Core.Lifecycle;
 using Berth.Core.Manifests;
 using Berth.Core.Planning;
 using Berth.Images;
 using Berth.Linux;
 using Berth.Linux.Cgroups;
+using Berth.Runtime.NodeAllocation;
+using Berth.Runtime.Policy;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -33,6 +36,7 @@ public sealed class PodController
     private readonly PodAdmission admission;
     private readonly PodImages images;
     private readonly QosCgroups qos;
+    private readonly AllocatableCgroups allocatableCgroups;
     private readonly PodCgroups podCgroups;
     private readonly PodTermination termination;
     private readonly PodInspector inspector;
@@ -51,10 +55,14 @@ public sealed class PodController
         }
 
         records = new PodRecords(options.PodsDir);
+        Policies = new NamespacePolicies(Path.Combine(options.Root, "policy"));
         podCgroups = new PodCgroups(cgroups);
-        qos = new QosCgroups(cgroups, node, records);
+        Capacity = NodeCapacity.Read(options);
+        Allocatable = new NodeAllocatable(Capacity, options.Node.SystemReserved, options.Node.KubeReserved, options.Node.EvictionHard);
+        qos = new QosCgroups(cgroups, node, records, Capacity.MilliCpu!.Value);
+        allocatableCgroups = new AllocatableCgroups(cgroups, qos, Allocatable, options.Node, Path.Combine(options.RunRoot, "reserved-cgroups.json"), loggers.CreateLogger<AllocatableCgroups>());
         sync = new PodSync(runtime, records, podCgroups, lifecycle, loggers.CreateLogger<PodSync>());
-        admission = new PodAdmission(records, lifecycle.Security, node);
+        admission = new PodAdmission(records, lifecycle.Security, node, () => NodeInfo);
         this.images = new PodImages(images);
         termination = new PodTermination(runtime, records, podCgroups, qos, loggers.CreateLogger<PodTermination>());
         inspector = new PodInspector(runtime, records, cgroups);
@@ -71,11 +79,49 @@ public sealed class PodController
 
     public PodRecords Records => records;
 
+    /// <summary>LimitRanges and Namespaces given to play.</summary>
+    public NamespacePolicies Policies { get; }
+
     /// <summary>Static pods whose manifests were refused: shown, never run.</summary>
     public RefusedPods Refused { get; } = new();
 
     /// <inheritdoc cref="QosCgroups.Ensure"/>
     public void EnsureQosCgroups() => qos.Ensure();
+
+    /// <summary>The node's capacity: cpu, memory, pids and ephemeral-storage.</summary>
+    public NodeResources Capacity { get; }
+
+    /// <summary>Node allocatable: capacity less the reservations and hard eviction thresholds.</summary>
+    public NodeAllocatable Allocatable { get; }
+
+    /// <summary>What admission checks a pod against: the node's name, labels, taints,
+    /// allocatable and maxPods.</summary>
+    public NodeInfo NodeInfo
+    {
+        get
+        {
+            var options = runtime.Options.Node;
+            var labels = new Dictionary<string, string>(Core.Capacity.NodeInfo.WellKnownLabels(options.EffectiveNodeName, NodeArch), StringComparer.Ordinal);
+            foreach (var (key, value) in options.NodeLabels)
+            {
+                labels[key] = value;
+            }
+
+            return new NodeInfo(options.EffectiveNodeName, labels, options.Taints, Allocatable.Allocatable, options.MaxPods);
+        }
+    }
+
+    private static string NodeArch => System.Runtime.InteropServices.RuntimeInformation.OSArchitecture switch
+    {
+        System.Runtime.InteropServices.Architecture.Arm64 => "arm64",
+        _ => "amd64",
+    };
+
+    /// <inheritdoc cref="AllocatableCgroups.Enforce"/>
+    public void EnforceNodeAllocatable() => allocatableCgroups.Enforce();
+
+    /// <inheritdoc cref="AllocatableCgroups.Release"/>
+    public void ReleaseNodeAllocatable() => allocatableCgroups.Release();
 
     // ---------------------------------------------------------------- recovery and supervision
 
@@ -181,7 +227,7 @@ public sealed class PodController
     private async Task<IReadOnlyList<PodRecord>> AdmitAndCreateAsync(IReadOnlyList<PodManifest> manifests, IReadOnlyList<V1Secret> secrets, string? source, CancellationToken ct)
     {
         var plans = manifests.Select(p => (Manifest: p, Plan: PodPlanner.Plan(p, node))).ToList();
-        using var reservation = admission.Admit(plans);
+        using var reservation = admission.Admit(plans, isStatic: source is not null);
         var pulled = await images.EnsureAsync(plans, secrets, ct);
         var created = new List<PodRecord>();
         foreach (var (manifest, plan) in plans)

@@ -1,3 +1,4 @@
+using Berth.Core.Capacity;
 using Berth.Core.Planning;
 using Berth.Linux.Cgroups;
 
@@ -8,10 +9,14 @@ namespace Berth.Runtime.Pods;
 /// qos_container_manager_linux.go): kubepods with the node's cpu shares, besteffort with the
 /// minimum, burstable with the sum of its pods' requests, updated as pods come and go. Under
 /// Memory QoS's TieredReservation, kubepods' memory.min covers every Guaranteed and Burstable
-/// pod's requests and burstable's memory.low its pods' requests (KEP-2570).
+/// pod's requests and burstable's memory.low its pods' requests (KEP-2570). With node allocatable
+/// enforced on pods, kubepods is limited to capacity minus the reservations
+/// (<see cref="NodeAllocatable.KubepodsLimits"/>): memory, cpu shares and pids.
 /// </summary>
-public sealed class QosCgroups(ICgroupDriver cgroups, NodeFacts node, PodRecords records)
+public sealed class QosCgroups(ICgroupDriver cgroups, NodeFacts node, PodRecords records, long capacityMilliCpu)
 {
+    private NodeResources? kubepodsLimits;
+
     // Pods are created and removed concurrently: each update reads every pod and writes once,
     // and the last write must be from the last read.
     private readonly Lock gate = new();
@@ -28,6 +33,18 @@ public sealed class QosCgroups(ICgroupDriver cgroups, NodeFacts node, PodRecords
         Update(kubepods: true, burstable: true);
     }
 
+    /// <summary>Limits kubepods to <paramref name="limits"/> (enforceNodeAllocatable: pods), or,
+    /// with null, lifts the limits again: the cpu shares of the whole node, memory and pids unlimited.</summary>
+    public void LimitKubepods(NodeResources? limits)
+    {
+        lock (gate)
+        {
+            kubepodsLimits = limits;
+        }
+
+        Update(kubepods: true, burstable: false);
+    }
+
     /// <summary>The burstable cgroup's shares from the cpu requests of the Burstable pods now.</summary>
     public void UpdateBurstableShares() => Update(kubepods: false, burstable: true);
 
@@ -42,7 +59,10 @@ public sealed class QosCgroups(ICgroupDriver cgroups, NodeFacts node, PodRecords
             var pods = records.All.Select(p => (Qos: p.Plan.QosClass, p.Manifest.Spec)).ToList();
             if (kubepods)
             {
-                cgroups.Apply(Root.Child(CgroupName.KubepodsComponent).ToCgroupfs(), new CgroupValues(CpuShares: QosCgroupValues.KubepodsShares(Environment.ProcessorCount * 1000L))
+                cgroups.Apply(Root.Child(CgroupName.KubepodsComponent).ToCgroupfs(), new CgroupValues(
+                    CpuShares: QosCgroupValues.KubepodsShares(kubepodsLimits?.MilliCpu ?? capacityMilliCpu),
+                    MemoryLimit: kubepodsLimits?.Memory,
+                    PidsLimit: kubepodsLimits?.Pids)
                 {
                     MemoryMin = MemoryQos.KubepodsMin(node.MemoryQos, pods),
                 });

@@ -34,6 +34,17 @@ public sealed class Agent : IAsyncDisposable
 
     public int Pid => process?.Id ?? 0;
 
+    /// <summary>An agent's roots and cgroup root, not started yet (for what must exist before it
+    /// starts); <see cref="StartProcessAsync"/> starts it.</summary>
+    public static Agent Prepare(string name)
+    {
+        Prerequisites.Require();
+        return new Agent(name);
+    }
+
+    /// <summary>The serve arguments that put an agent on these roots.</summary>
+    public string[] ServeArgs => ["serve", "--root", Root, "--run-root", RunRoot, "--socket", Socket, "--cgroup-root", CgroupRoot, "--log-root", LogRoot];
+
     public static async Task<Agent> StartAsync(string name, params string[] extraArgs)
     {
         Prerequisites.Require();
@@ -45,7 +56,7 @@ public sealed class Agent : IAsyncDisposable
     public async Task StartProcessAsync(params string[] extraArgs)
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in new[] { Shell.BerthDll, "serve", "--root", Root, "--run-root", RunRoot, "--socket", Socket, "--cgroup-root", CgroupRoot, "--log-root", LogRoot }.Concat(extraArgs))
+        foreach (var arg in new[] { Shell.BerthDll }.Concat(ServeArgs).Concat(extraArgs))
         {
             start.ArgumentList.Add(arg);
         }

@@ -53,6 +53,31 @@ public sealed class FakeCgroups(FakeOci oci, int version = 2) : ICgroupDriver
 
     public string? ReadFile(string path, string? controller, string file) => null;
 
+    /// <summary>Limits set on cgroups Berth does not own (reserved cgroups), by path.</summary>
+    public Dictionary<string, (long? CpuShares, long? Memory, long? Pids)> Limits { get; } = [];
+
+    public IReadOnlyList<CgroupFileValue> Limit(string path, long? cpuShares, long? memoryLimit, long? pidsLimit)
+    {
+        lock (gate)
+        {
+            if (!cgroups.ContainsKey(path))
+            {
+                throw new CgroupException($"{path} does not exist");
+            }
+
+            Limits[path] = (cpuShares, memoryLimit, pidsLimit);
+            return [new CgroupFileValue(null, "previous", "unlimited")];
+        }
+    }
+
+    public void RestoreFiles(string path, IReadOnlyList<CgroupFileValue> files)
+    {
+        lock (gate)
+        {
+            Limits.Remove(path);
+        }
+    }
+
     /// <summary>Pressure the fake kernel reports per cgroup.</summary>
     public Dictionary<string, PressureStats> PressureByPath { get; } = [];
 

@@ -1,0 +1,54 @@
+using Berth.Core.Capacity;
+using k8s.Models;
+
+namespace Berth.Runtime;
+
+/// <summary>
+/// The kubelet's node protection settings as Berth applies them: reservations and which of them
+/// are enforced on cgroups (node allocatable), the hard and soft eviction thresholds, and what
+/// admission checks pods against (maxPods, the node's name, labels and taints).
+/// </summary>
+public sealed record NodeProtectionOptions
+{
+    /// <summary>systemReserved: what the operating system's daemons keep.</summary>
+    public NodeResources SystemReserved { get; init; } = NodeResources.None;
+
+    /// <summary>kubeReserved: what the node agent and runtime keep.</summary>
+    public NodeResources KubeReserved { get; init; } = NodeResources.None;
+
+    /// <summary>systemReservedCgroup: where system-reserved is enforced (an existing cgroup).</summary>
+    public string? SystemReservedCgroup { get; init; }
+
+    /// <summary>kubeReservedCgroup: where kube-reserved is enforced (an existing cgroup).</summary>
+    public string? KubeReservedCgroup { get; init; }
+
+    /// <summary>enforceNodeAllocatable; the kubelet's default is pods.</summary>
+    public AllocatableEnforcement Enforce { get; init; } = AllocatableEnforcement.Pods;
+
+    /// <summary>evictionHard (the kubelet's Linux defaults unless configured).</summary>
+    public IReadOnlyList<EvictionThreshold> EvictionHard { get; init; } = EvictionThresholds.DefaultHard;
+
+    /// <summary>evictionSoft.</summary>
+    public IReadOnlyList<EvictionThreshold> EvictionSoft { get; init; } = [];
+
+    /// <summary>evictionSoftGracePeriod, by signal.</summary>
+    public IReadOnlyDictionary<string, TimeSpan> EvictionSoftGracePeriod { get; init; } = new Dictionary<string, TimeSpan>();
+
+    /// <summary>evictionPressureTransitionPeriod (the kubelet's default is 5 minutes).</summary>
+    public TimeSpan EvictionPressureTransitionPeriod { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>maxPods (the kubelet's default is 110).</summary>
+    public int MaxPods { get; init; } = 110;
+
+    /// <summary>The node's name; the host name when not set (--hostname-override).</summary>
+    public string? NodeName { get; init; }
+
+    /// <summary>--node-labels, on top of the labels every node has.</summary>
+    public IReadOnlyDictionary<string, string> NodeLabels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>--register-with-taints.</summary>
+    public IReadOnlyList<V1Taint> Taints { get; init; } = [];
+
+    /// <summary>The name the node goes by: <see cref="NodeName"/>, or the host name in lower case, as the kubelet's.</summary>
+    public string EffectiveNodeName => NodeName ?? Environment.MachineName.ToLowerInvariant();
+}
