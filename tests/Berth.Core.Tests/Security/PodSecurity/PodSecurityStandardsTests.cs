@@ -51,6 +51,7 @@ public class PodSecurityStandardsTests
     // sysctls: the allowed set grows by version
     [InlineData("latest", "", "securityContext: { sysctls: [{ name: net.ipv4.tcp_rmem, value: \"4096 87380 6291456\" }, { name: kernel.msgmax, value: \"1\" }] }", "forbidden sysctls (kernel.msgmax)")]
     [InlineData("v1.31", "", "securityContext: { sysctls: [{ name: net.ipv4.tcp_rmem, value: \"4096 87380 6291456\" }, { name: kernel.msgmax, value: \"1\" }] }", "forbidden sysctls (net.ipv4.tcp_rmem, kernel.msgmax)")]
+    [InlineData("v1.32", "", "securityContext: { sysctls: [{ name: net.ipv4.tcp_rmem, value: \"4096 87380 6291456\" }, { name: net.ipv4.tcp_wmem, value: \"4096 16384 4194304\" }] }", "")]
     [InlineData("v1.36", "", "securityContext: { sysctls: [{ name: net.ipv4.tcp_notsent_lowat, value: \"1\" }] }", "forbidden sysctls (net.ipv4.tcp_notsent_lowat)")]
     [InlineData("v1.37", "", "securityContext: { sysctls: [{ name: net.ipv4.tcp_notsent_lowat, value: \"1\" }] }", "")]
     [InlineData("v1.26", "", "securityContext: { sysctls: [{ name: net.ipv4.ip_local_reserved_ports, value: \"1\" }, { name: net.ipv4.tcp_syncookies, value: \"1\" }] }", "forbidden sysctls (net.ipv4.ip_local_reserved_ports)")]
