@@ -67,8 +67,8 @@ public class PlanValidationTests
             kind: Pod
             metadata: { name: warned }
             spec:
-              nodeSelector: { disk: ssd }
-              tolerations: [{ operator: Exists }]
+              schedulerName: mine
+              priorityClassName: high
               containers:
                 - name: app
                   image: busybox
@@ -79,8 +79,8 @@ public class PlanValidationTests
         Assert.Contains("\"warned\"", result.Stdout);
         var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(3, lines.Length);
-        Assert.Contains($"warning: {file.Path}: spec.nodeSelector: ignored: the scheduler's field: there is no scheduler on a single node", lines);
-        Assert.Contains($"warning: {file.Path}: spec.tolerations: ignored: the scheduler's field: there is no scheduler on a single node", lines);
+        Assert.Contains($"warning: {file.Path}: spec.schedulerName: ignored: the scheduler's field: there is no scheduler on a single node", lines);
+        Assert.Contains($"warning: {file.Path}: spec.priorityClassName: ignored: the scheduler's field: there is no scheduler on a single node", lines);
         Assert.Contains(lines, l => l.StartsWith($"warning: {file.Path}: spec.containers[0].readinessProbe: ignored: probes are not run yet", StringComparison.Ordinal));
     }
 }

@@ -69,7 +69,7 @@ public class PlayValidationTests(TestNode node)
             kind: Pod
             metadata: { name: warned }
             spec:
-              nodeSelector: { disk: ssd }
+              schedulerName: my-scheduler
               containers:
                 - name: app
                   image: busybox
@@ -79,7 +79,7 @@ public class PlayValidationTests(TestNode node)
             """);
         await using var pod = new Pod(node.Agent, "warned");
         Assert.True(play.ExitCode == 0, play.ToString());
-        Assert.Contains("spec.nodeSelector: ignored: the scheduler's field: there is no scheduler on a single node", play.Stderr);
+        Assert.Contains("spec.schedulerName: ignored: the scheduler's field: there is no scheduler on a single node", play.Stderr);
         Assert.Contains("spec.containers[0].livenessProbe: ignored: probes are not run yet", play.Stderr);
         Assert.Contains("spec.containers[0].colour: unknown field, ignored", play.Stderr);
 
@@ -88,7 +88,7 @@ public class PlayValidationTests(TestNode node)
         var warnings = JsonNode.Parse(events.Stdout)!.AsArray().Select(e => e!.AsObject())
             .Where(e => (string?)e["type"] == "Warning" && (string?)e["reason"] == "FieldIgnored").Select(e => (string)e["message"]!).ToList();
         Assert.Equal(3, warnings.Count);
-        Assert.Contains("spec.nodeSelector: ignored: the scheduler's field: there is no scheduler on a single node", warnings);
+        Assert.Contains("spec.schedulerName: ignored: the scheduler's field: there is no scheduler on a single node", warnings);
         Assert.Contains(warnings, w => w.StartsWith("spec.containers[0].livenessProbe: ignored: probes are not run yet", StringComparison.Ordinal));
         Assert.Contains("spec.containers[0].colour: unknown field, ignored", warnings);
         Assert.Equal("Running", (string?)(await pod.InspectAsync())["phase"]);

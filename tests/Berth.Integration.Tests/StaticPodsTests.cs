@@ -170,14 +170,14 @@ public sealed class StaticPodsTests : IAsyncLifetime
             metadata: { name: noted }
             spec:
               terminationGracePeriodSeconds: 1
-              tolerations: [{ operator: Exists }]
+              schedulerName: mine
               containers: [{ name: app, image: busybox, command: ["sleep", "3600"], colour: blue }]
             """);
         await RunningAsync("noted");
         var warnings = (await EventsAsync("noted")).Where(e => (string?)e["reason"] == "FieldIgnored").ToList();
         Assert.All(warnings, e => Assert.Equal("Warning", (string?)e["type"]));
         Assert.Equal(
-            ["spec.containers[0].colour: unknown field, ignored", "spec.tolerations: ignored: the scheduler's field: there is no scheduler on a single node"],
+            ["spec.containers[0].colour: unknown field, ignored", "spec.schedulerName: ignored: the scheduler's field: there is no scheduler on a single node"],
             warnings.Select(e => (string)e["message"]!).Order(StringComparer.Ordinal));
     }
 

@@ -69,8 +69,13 @@ public static class PodFieldCatalog
         Add<V1PodSpec>(I, Security, "hostUsers");
         Add<V1PodSpec>(I, "pod-level resources (KEP-2837) size the pod cgroup; cgroup v2 only", "resources");
         Add<V1PodSpec>(I, "there are no Services on a single node, so no service variables exist to inject", "enableServiceLinks");
-        Add<V1PodSpec>(W, Scheduler, "affinity", "tolerations", "topologySpreadConstraints", "schedulingGates", "priority", "priorityClassName", "schedulerName",
-            "nodeSelector", "preemptionPolicy", "nodeName", "schedulingGroup");
+        Add<V1PodSpec>(I, "checked by admission against the node's name and labels (NodeName, NodeAffinity)", "nodeSelector", "nodeName");
+        Add<V1PodSpec>(I, "checked by admission against the node's NoSchedule and NoExecute taints (TaintToleration)", "tolerations");
+        Add<V1Toleration>(I, "", "key", "operator", "value", "effect");
+        Add<V1Toleration>(W, "no taint is added while a pod runs, so nothing evicts it when the time is up", "tolerationSeconds");
+        Add<V1PodSpec>(W, "only nodeAffinity's required terms are checked, at admission; preferred terms and pod (anti-)affinity are the scheduler's", "affinity");
+        Add<V1PodSpec>(W, Scheduler, "topologySpreadConstraints", "schedulingGates", "priority", "priorityClassName", "schedulerName",
+            "preemptionPolicy", "schedulingGroup");
         Add<V1PodSpec>(W, "set by RuntimeClass admission; Berth sizes the pod cgroup from its containers or pod-level resources only", "overhead");
         Add<V1PodSpec>(W, "no API server: no service account token is mounted", "serviceAccount", "serviceAccountName", "automountServiceAccountToken");
         Add<V1PodSpec>(W, "readiness gates are set by controllers: there are none on a single node", "readinessGates");

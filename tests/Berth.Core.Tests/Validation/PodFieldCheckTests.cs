@@ -22,8 +22,8 @@ public class PodFieldCheckTests
     }
 
     [Theory]
-    [InlineData("  nodeSelector: { disk: ssd }\n  containers: [{ name: a, image: busybox }]", "spec.nodeSelector", "scheduler")]
-    [InlineData("  tolerations: [{ operator: Exists }]\n  containers: [{ name: a, image: busybox }]", "spec.tolerations", "scheduler")]
+    [InlineData("  schedulerName: mine\n  containers: [{ name: a, image: busybox }]", "spec.schedulerName", "scheduler")]
+    [InlineData("  tolerations: [{ operator: Exists, effect: NoExecute, tolerationSeconds: 60 }]\n  containers: [{ name: a, image: busybox }]", "spec.tolerations[0].tolerationSeconds", "nothing evicts")]
     [InlineData("  priorityClassName: high\n  containers: [{ name: a, image: busybox }]", "spec.priorityClassName", "scheduler")]
     [InlineData("  affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: zone }] } }\n  containers: [{ name: a, image: busybox }]", "spec.affinity", "scheduler")]
     [InlineData("  containers: [{ name: a, image: busybox, livenessProbe: { exec: { command: [\"true\"] } } }]", "spec.containers[0].livenessProbe", "probes are not run yet")]
