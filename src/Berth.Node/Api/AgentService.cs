@@ -32,6 +32,10 @@ public sealed partial class AgentService(PodController pods, PodRuntime runtime,
         var response = new PlayResponse();
         response.Pods.AddRange(statuses.Select(Summary));
         response.Warnings.AddRange(set.Warnings.Select(w => w.ToString()));
+
+        // Read but not applied yet (issue #13): said, never dropped silently.
+        response.Warnings.AddRange(set.LimitRanges.Select(r => $"LimitRange {r.Metadata?.NamespaceProperty ?? "default"}/{r.Metadata?.Name}: ignored: LimitRanges are not applied yet"));
+        response.Warnings.AddRange(set.Namespaces.Select(n => $"Namespace {n.Metadata?.Name}: ignored: namespace labels (Pod Security levels) are not applied yet"));
         return response;
     }
 

@@ -30,7 +30,7 @@ public static class NodeDocument
                 Capacity = Quantities(pods.Capacity, info.MaxPods),
                 Allocatable = Quantities(pods.Allocatable.Allocatable, info.MaxPods),
                 Conditions = Conditions(),
-                NodeInfo = SystemInfo(options),
+                NodeInfo = SystemInfo(options, info),
             },
         };
         var active = pods.Records.All.Where(PodAdmission.HoldsResources).Select(p => p.Manifest.Spec).ToList();
@@ -100,7 +100,7 @@ public static class NodeDocument
         ];
     }
 
-    private static V1NodeSystemInfo SystemInfo(AgentOptions options)
+    private static V1NodeSystemInfo SystemInfo(AgentOptions options, NodeInfo info)
     {
         static string Read(string path) => File.Exists(path) ? File.ReadAllText(path).Trim() : "";
         var osImage = File.Exists("/etc/os-release")
@@ -109,7 +109,7 @@ public static class NodeDocument
         var version = typeof(NodeDocument).Assembly.GetName().Version?.ToString() ?? "dev";
         return new V1NodeSystemInfo
         {
-            Architecture = System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "arm64" : "amd64",
+            Architecture = info.Labels["kubernetes.io/arch"],
             BootID = Read("/proc/sys/kernel/random/boot_id"),
             MachineID = Read("/etc/machine-id"),
             SystemUUID = Read("/sys/class/dmi/id/product_uuid"),
