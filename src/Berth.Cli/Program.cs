@@ -26,6 +26,7 @@ namespace Berth.Cli
             NodeCommands.Node(),
             NodeCommands.Config(),
             AuditCommand.Create(),
+            LimitRangeCommands.Create(),
         };
 
         /// <summary>Parses and runs; maps bad input to exit code 2 and failures to 1, never a stack trace.</summary>

@@ -1,4 +1,5 @@
 using Berth.Core.Capacity;
+using Berth.Core.Security.PodSecurity;
 using k8s.Models;
 
 namespace Berth.Runtime;
@@ -48,6 +49,10 @@ public sealed record NodeProtectionOptions
 
     /// <summary>--register-with-taints.</summary>
     public IReadOnlyList<V1Taint> Taints { get; init; } = [];
+
+    /// <summary>--pod-security-config: the Pod Security levels of namespaces without labels, and
+    /// the exemptions (privileged everywhere unless configured, as the API server's default).</summary>
+    public PodSecurityConfiguration PodSecurity { get; init; } = PodSecurityConfiguration.Default;
 
     /// <summary>The name the node goes by: <see cref="NodeName"/>, or the host name in lower case, as the kubelet's.</summary>
     public string EffectiveNodeName => NodeName ?? Environment.MachineName.ToLowerInvariant();

@@ -119,6 +119,28 @@ public sealed class NodeConfigTests : IDisposable
         Assert.Contains(e.Errors, x => x.Path.StartsWith(flag, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Pod_security_config_gives_the_default_levels_and_exemptions()
+    {
+        var file = Write("apiVersion: pod-security.admission.config.k8s.io/v1\nkind: PodSecurityConfiguration\ndefaults: { enforce: baseline, warn: restricted }\nexemptions: { namespaces: [kube-system] }\n");
+        var (node, _) = Resolve(null, "--pod-security-config", file);
+        Assert.Equal("baseline:latest", node.PodSecurity.Defaults.Enforce.ToString());
+        Assert.Equal("restricted:latest", node.PodSecurity.Defaults.Warn.ToString());
+        Assert.Equal(["kube-system"], node.PodSecurity.ExemptNamespaces);
+        Assert.True(Resolve(null).Node.PodSecurity.Defaults.FullyPrivileged);
+    }
+
+    [Fact]
+    public void A_bad_pod_security_config_names_its_file_and_field()
+    {
+        var file = Write("apiVersion: pod-security.admission.config.k8s.io/v1\nkind: PodSecurityConfiguration\ndefaults: { enforce: strict }\n");
+        var e = Assert.Throws<ValidationException>(() => Resolve(null, "--pod-security-config", file));
+        var error = Assert.Single(e.Errors);
+        Assert.Equal((file, "defaults.enforce"), (error.Source, error.Path));
+        var missing = Assert.Throws<ValidationException>(() => Resolve(null, "--pod-security-config", Path.Combine(dir, "none.yaml")));
+        Assert.StartsWith("cannot read file", Assert.Single(missing.Errors).Message, StringComparison.Ordinal);
+    }
+
     private string Write(string text)
     {
         var path = Path.Combine(dir, $"kubelet-{Guid.NewGuid():N}.yaml");

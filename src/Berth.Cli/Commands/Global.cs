@@ -17,9 +17,10 @@ public static class Global
     public static string SocketPath(ParseResult parse) => AgentClient.SocketPath(parse.GetValue(Socket));
 
     public static IEnumerable<ManifestFile> ReadManifests(IEnumerable<string> paths) =>
-        paths.Select(p => new ManifestFile { Source = p, Content = ReadManifest(p) });
+        paths.Select(p => new ManifestFile { Source = p, Content = ReadFile(p) });
 
-    private static string ReadManifest(string path)
+    /// <summary>A file the CLI reads itself; unreadable is bad input naming the file.</summary>
+    public static string ReadFile(string path)
     {
         try
         {

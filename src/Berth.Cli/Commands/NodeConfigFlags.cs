@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Berth.Core.Capacity;
 using Berth.Core.Manifests;
+using Berth.Core.Security.PodSecurity;
 using Berth.Core.Validation;
 using Berth.Node.Configuration;
 using Berth.Runtime;
@@ -31,11 +32,12 @@ public sealed class NodeConfigFlags
     private readonly Option<string?> taints = new("--register-with-taints") { Description = "key=value:Effect,... taints of the node; pods must tolerate NoSchedule and NoExecute ones" };
     private readonly Option<string?> hostnameOverride = new("--hostname-override") { Description = "The node's name (default: the host name)" };
     private readonly Option<string?> cgroupDriver = new("--cgroup-driver") { Description = "cgroupfs (systemd is not supported yet)" };
+    private readonly Option<string?> podSecurityConfig = new("--pod-security-config") { Description = "A pod-security.admission.config.k8s.io/v1 PodSecurityConfiguration: the levels of namespaces without pod-security labels, and exemptions (default: privileged)" };
 
     public IEnumerable<Option> Options =>
     [
         systemReserved, kubeReserved, systemReservedCgroup, kubeReservedCgroup, enforce, evictionHard, evictionSoft, evictionSoftGrace, transition, maxPods,
-        nodeLabels, taints, hostnameOverride, cgroupDriver,
+        nodeLabels, taints, hostnameOverride, cgroupDriver, podSecurityConfig,
     ];
 
     /// <summary>The node settings in effect: defaults, then the file, then the flags given.</summary>
@@ -139,6 +141,17 @@ public sealed class NodeConfigFlags
         if (errors.Count > 0)
         {
             throw new ValidationException([.. errors.Select(x => Split(x.StartsWith("--", StringComparison.Ordinal) ? "berth serve" : configFile ?? "berth serve", x))]);
+        }
+
+        if (Flag(podSecurityConfig) is { } psa)
+        {
+            var configuration = PodSecurityConfiguration.Parse(Global.ReadFile(psa), psa);
+            foreach (var warning in configuration.Warnings)
+            {
+                Console.Error.WriteLine($"warning: {warning} (ignored)");
+            }
+
+            node = node with { PodSecurity = configuration };
         }
 
         return (node, file);

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Berth.Core.Admission;
+using Berth.Core.Security.PodSecurity;
 using Berth.Core.Validation;
 using k8s;
 using k8s.Models;
@@ -131,7 +133,37 @@ public static class ManifestReader
             return new DocumentResult(errors.Count == 0 ? manifest with { Warnings = warnings } : null, errors, warnings);
         }
 
-        return new DocumentResult(binder.Errors.Count == 0 ? model : null, binder.Errors, binder.Warnings);
+        // Policy objects are checked as the API server checks them before storing them.
+        var (policyErrors, policyWarnings) = model switch
+        {
+            V1LimitRange range => LimitRangeValidation.Validate(range, source) is var check ? (check.Errors, check.Warnings) : default,
+            V1Namespace ns => (NamespaceErrors(ns, source), []),
+            _ => ((IReadOnlyList<FieldError>)[], (IReadOnlyList<FieldError>)[]),
+        };
+        List<FieldError> all = [.. binder.Errors, .. policyErrors.Where(e => !binder.Errors.Any(b => b.Path == e.Path))];
+        return new DocumentResult(all.Count == 0 ? model : null, all, [.. binder.Warnings, .. policyWarnings]);
+    }
+
+    /// <summary>A Namespace needs a name, and PSA refuses pod-security labels it cannot read
+    /// when the namespace is stored, not when its first pod comes.</summary>
+    private static IReadOnlyList<FieldError> NamespaceErrors(V1Namespace ns, string source)
+    {
+        var errors = new List<FieldError>();
+        if (string.IsNullOrEmpty(ns.Metadata?.Name))
+        {
+            errors.Add(new FieldError(source, "metadata.name", "Required value: name or generateName is required"));
+        }
+        else if (Dns1123.CheckLabel(ns.Metadata.Name) is { } problem)
+        {
+            errors.Add(new FieldError(source, "metadata.name", $"Invalid value: \"{ns.Metadata.Name}\": {problem}"));
+        }
+
+        if (ns.Metadata?.Labels is { Count: > 0 } labels)
+        {
+            errors.AddRange(PodSecurityLabels.PolicyFor(labels.AsReadOnly(), PodSecurityPolicy.Privileged, source).Errors);
+        }
+
+        return errors;
     }
 
     private static object Deserialize(JsonNode json, Type type) =>

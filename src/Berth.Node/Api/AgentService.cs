@@ -28,14 +28,11 @@ public sealed partial class AgentService(PodController pods, PodRuntime runtime,
     {
         var set = Read(request.Files);
         var timeout = request.TimeoutSeconds > 0 ? TimeSpan.FromSeconds(request.TimeoutSeconds) : options.PlayTimeout;
-        var statuses = await pods.PlayAsync(set, timeout, context.CancellationToken);
+        var outcome = await pods.PlayAsync(set, timeout, context.CancellationToken);
         var response = new PlayResponse();
-        response.Pods.AddRange(statuses.Select(Summary));
+        response.Pods.AddRange(outcome.Pods.Select(Summary));
         response.Warnings.AddRange(set.Warnings.Select(w => w.ToString()));
-
-        // Read but not applied yet (issue #13): said, never dropped silently.
-        response.Warnings.AddRange(set.LimitRanges.Select(r => $"LimitRange {r.Metadata?.NamespaceProperty ?? "default"}/{r.Metadata?.Name}: ignored: LimitRanges are not applied yet"));
-        response.Warnings.AddRange(set.Namespaces.Select(n => $"Namespace {n.Metadata?.Name}: ignored: namespace labels (Pod Security levels) are not applied yet"));
+        response.Warnings.AddRange(outcome.Warnings);
         return response;
     }
 

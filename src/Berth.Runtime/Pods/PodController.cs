@@ -34,6 +34,7 @@ public sealed class PodController
     private readonly NodeFacts node;
     private readonly ILogger logger;
     private readonly PodAdmission admission;
+    private readonly NamespaceAdmission namespaceAdmission;
     private readonly PodImages images;
     private readonly QosCgroups qos;
     private readonly AllocatableCgroups allocatableCgroups;
@@ -61,6 +62,7 @@ public sealed class PodController
         Allocatable = new NodeAllocatable(Capacity, options.Node.SystemReserved, options.Node.KubeReserved, options.Node.EvictionHard);
         qos = new QosCgroups(cgroups, node, records, Capacity.MilliCpu!.Value);
         allocatableCgroups = new AllocatableCgroups(cgroups, qos, Allocatable, options.Node, Path.Combine(options.RunRoot, "reserved-cgroups.json"), loggers.CreateLogger<AllocatableCgroups>());
+        namespaceAdmission = new NamespaceAdmission(Policies, () => options.Node.PodSecurity);
         sync = new PodSync(runtime, records, podCgroups, lifecycle, loggers.CreateLogger<PodSync>());
         admission = new PodAdmission(records, lifecycle.Security, node, () => NodeInfo);
         this.images = new PodImages(images);
@@ -205,34 +207,42 @@ public sealed class PodController
 
     // ---------------------------------------------------------------- play
 
-    /// <summary>Creates every pod of the set and waits until each runs or fails.</summary>
-    public async Task<IReadOnlyList<PodStatus>> PlayAsync(ManifestSet set, TimeSpan timeout, CancellationToken ct)
+    /// <summary>
+    /// Stores the set's LimitRanges and Namespaces, then creates every pod of the set and waits
+    /// until each runs or fails. The namespaces' admission (LimitRanger, Pod Security) runs
+    /// first, against the stored policy and the set's own; a refused pod refuses the play, and
+    /// then nothing of it is stored or created.
+    /// </summary>
+    public async Task<PlayOutcome> PlayAsync(ManifestSet set, TimeSpan timeout, CancellationToken ct)
     {
-        var created = await AdmitAndCreateAsync([.. set.Pods], set.Secrets, source: null, ct);
+        var admitted = namespaceAdmission.Admit(set.Pods, set.LimitRanges, set.Namespaces);
+        var created = await AdmitAndCreateAsync(admitted, set.Secrets, source: null, () => namespaceAdmission.SaveAsync(set.LimitRanges, set.Namespaces, ct), ct);
         var result = new List<PodStatus>();
         foreach (var pod in created)
         {
             result.Add(await StartPodAsync(pod.Uid, timeout, ct));
         }
 
-        return result;
+        return new PlayOutcome(result, [.. admitted.SelectMany(a => a.Warnings)]);
     }
 
-    /// <summary>Creates a pod from a manifest without waiting for it (static pods).</summary>
+    /// <summary>Creates a pod from a manifest without waiting for it (static pods). As the
+    /// kubelet's static pods, they pass no API server admission: no LimitRange, no Pod Security.</summary>
     public async Task<PodRecord> AddAsync(PodManifest manifest, string? source, CancellationToken ct) =>
-        (await AdmitAndCreateAsync([manifest], [], source, ct)).Single();
+        (await AdmitAndCreateAsync([new NamespaceAdmitted(manifest, [], [], null)], [], source, () => Task.CompletedTask, ct)).Single();
 
-    /// <summary>Admission (names and uids reserved), images, then each pod's creation. The
-    /// reservation ends once the records exist, or their creation failed.</summary>
-    private async Task<IReadOnlyList<PodRecord>> AdmitAndCreateAsync(IReadOnlyList<PodManifest> manifests, IReadOnlyList<V1Secret> secrets, string? source, CancellationToken ct)
+    /// <summary>The node's admission (names and uids reserved), the play's policy stored, images,
+    /// then each pod's creation. The reservation ends once the records exist, or their creation failed.</summary>
+    private async Task<IReadOnlyList<PodRecord>> AdmitAndCreateAsync(IReadOnlyList<NamespaceAdmitted> pods, IReadOnlyList<V1Secret> secrets, string? source, Func<Task> admittedAll, CancellationToken ct)
     {
-        var plans = manifests.Select(p => (Manifest: p, Plan: PodPlanner.Plan(p, node))).ToList();
+        var plans = pods.Select(p => (p.Manifest, Plan: PodPlanner.Plan(p.Manifest, node))).ToList();
         using var reservation = admission.Admit(plans, isStatic: source is not null);
+        await admittedAll();
         var pulled = await images.EnsureAsync(plans, secrets, ct);
         var created = new List<PodRecord>();
-        foreach (var (manifest, plan) in plans)
+        for (var i = 0; i < plans.Count; i++)
         {
-            created.Add(await CreatePodAsync(manifest, plan, source, pulled, ct));
+            created.Add(await CreatePodAsync(pods[i], plans[i].Plan, source, pulled, ct));
         }
 
         return created;
@@ -242,8 +252,9 @@ public sealed class PodController
     /// Pod cgroup, volumes and sandbox. The record is written first as Creating, so an agent killed
     /// halfway removes the pod on its next start; on any failure everything made so far is undone.
     /// </summary>
-    private async Task<PodRecord> CreatePodAsync(PodManifest manifest, PodPlan plan, string? source, Dictionary<string, List<PodEvent>> pulled, CancellationToken ct)
+    private async Task<PodRecord> CreatePodAsync(NamespaceAdmitted admitted, PodPlan plan, string? source, Dictionary<string, List<PodEvent>> pulled, CancellationToken ct)
     {
+        var manifest = admitted.Manifest;
         var containers = (manifest.Pod.Spec.InitContainers ?? []).Select(c => new PodContainer(c.Name, true, null, 0) { Sidecar = ContainerResources.IsRestartableInit(c) })
             .Concat(manifest.Pod.Spec.Containers.Select(c => new PodContainer(c.Name, false, null, 0)));
         var pod = new PodRecord
@@ -258,8 +269,10 @@ public sealed class PodController
             Source = source,
             Containers = [.. containers],
             CreatedAt = DateTimeOffset.UtcNow,
+            LimitRangeDefaults = admitted.Provenance,
         };
-        pod = pod with { Events = [.. pulled.GetValueOrDefault(plan.Uid) ?? [], .. ManifestWarnings.Events(manifest)] };
+        List<PodEvent> audit = admitted.Audit is { } message ? [new PodEvent(DateTimeOffset.UtcNow, "Warning", "PodSecurityAudit", message)] : [];
+        pod = pod with { Events = [.. audit, .. pulled.GetValueOrDefault(plan.Uid) ?? [], .. ManifestWarnings.Events(manifest)] };
         using var _ = await records.LockAsync(pod.Uid, ct);
         await records.SaveAsync(pod, ct);
         try

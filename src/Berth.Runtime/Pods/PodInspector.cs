@@ -53,6 +53,15 @@ public sealed class PodInspector(PodRuntime runtime, PodRecords records, ICgroup
         doc["conditions"] = BerthJson.ToNode(status.Conditions);
         doc["events"] = BerthJson.ToNode(pod.Events);
         doc["pressure"] = BerthJson.ToNode(cgroups?.Pressure(pod.Plan.CgroupParent));
+        doc["annotations"] = BerthJson.ToNode(pod.Manifest.Metadata?.Annotations);
+        doc["limitRangeDefaults"] = new JsonArray([.. pod.LimitRangeDefaults.Select(d => (JsonNode)new JsonObject
+        {
+            ["container"] = d.Container,
+            ["init"] = d.InitContainer,
+            ["field"] = d.FieldPath,
+            ["value"] = d.Value,
+            ["limitRange"] = d.LimitRange,
+        })]);
         foreach (var node in doc["containers"]!.AsArray())
         {
             var c = node!.AsObject();

@@ -73,6 +73,10 @@ public sealed record PodRecord
 
     public IReadOnlyList<PodEvent> Events { get; init; } = [];
 
+    /// <summary>The container values a LimitRange set at admission (the manifest carries the
+    /// kubernetes.io/limit-ranger annotation; this says which LimitRange set what).</summary>
+    public IReadOnlyList<Core.Admission.LimitRangeProvenance> LimitRangeDefaults { get; init; } = [];
+
     public DateTimeOffset CreatedAt { get; init; }
 
     /// <summary>Why the pod could not run, when it could not.</summary>

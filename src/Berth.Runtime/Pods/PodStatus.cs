@@ -49,3 +49,6 @@ public sealed record ContainerStatus(PodContainer Container, ContainerRecord? Re
 
     private bool InBackoff => Container.BackoffUntil is { } until && until > DateTimeOffset.UtcNow && !Container.Done;
 }
+
+/// <summary>What a play did: the pods' statuses, and what admission warned about (Pod Security's warn mode).</summary>
+public sealed record PlayOutcome(IReadOnlyList<PodStatus> Pods, IReadOnlyList<string> Warnings);

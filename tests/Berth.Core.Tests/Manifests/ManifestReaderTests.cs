@@ -7,6 +7,27 @@ public class ManifestReaderTests
     private static ValidationException Fails(string text) =>
         Assert.Throws<ValidationException>(() => ManifestReader.ReadText(text, "bad.yaml"));
 
+    [Theory]
+    [InlineData("kind: LimitRange\nmetadata: { name: lr }\nspec: { limits: [{ type: Container, min: { memory: 1Gi }, max: { memory: 1Mi } }] }", "spec.limits[0].min.memory")]
+    [InlineData("kind: LimitRange\nmetadata: { name: lr }\nspec: { limits: [{ type: Box }] }", "spec.limits[0].type")]
+    [InlineData("kind: Namespace\nmetadata: { labels: { a: b } }", "metadata.name")]
+    [InlineData("kind: Namespace\nmetadata: { name: Upper }", "metadata.name")]
+    [InlineData("kind: Namespace\nmetadata: { name: ns, labels: { pod-security.kubernetes.io/enforce: strict } }", "metadata.labels[pod-security.kubernetes.io/enforce]")]
+    [InlineData("kind: Namespace\nmetadata: { name: ns, labels: { pod-security.kubernetes.io/warn-version: v2.0 } }", "metadata.labels[pod-security.kubernetes.io/warn-version]")]
+    public void Policy_objects_are_checked_as_the_API_server_checks_them_before_storing(string body, string path)
+    {
+        var e = Fails("apiVersion: v1\n" + body);
+        Assert.Contains(e.Errors, x => x.Source == "bad.yaml" && x.Path == path);
+    }
+
+    [Fact]
+    public void A_PersistentVolumeClaim_limit_is_read_with_a_warning()
+    {
+        var set = ManifestReader.ReadText("apiVersion: v1\nkind: LimitRange\nmetadata: { name: lr }\nspec: { limits: [{ type: PersistentVolumeClaim, max: { storage: 1Gi } }] }", "lr.yaml");
+        Assert.Single(set.LimitRanges);
+        Assert.Contains(set.Warnings, w => w.Source == "lr.yaml" && w.Path.StartsWith("spec.limits[0]", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Reads_several_documents_of_supported_kinds_and_warns_about_others()
     {

@@ -107,5 +107,5 @@ public sealed class PodAdmissionTests : IDisposable
         [.. yaml.Select(y => ManifestReader.ReadText(y, "test.yaml").Pods.Single()).Select(m => (m, PodPlanner.Plan(m, NodeFacts.Default(2, 1L << 30))))];
 
     private async Task<PodStatus> PlayAsync(string yaml, CancellationToken ct = default) =>
-        (await pods.PlayAsync(ManifestReader.ReadText(yaml, "test.yaml"), TimeSpan.FromSeconds(10), ct)).Single();
+        (await pods.PlayAsync(ManifestReader.ReadText(yaml, "test.yaml"), TimeSpan.FromSeconds(10), ct)).Pods.Single();
 }

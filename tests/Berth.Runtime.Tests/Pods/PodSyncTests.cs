@@ -198,7 +198,7 @@ public sealed class PodSyncTests : IAsyncLifetime
     {
         var set = ManifestReader.ReadText(yaml, "test.yaml");
         return wait
-            ? (await pods.PlayAsync(set, TimeSpan.FromSeconds(10), CancellationToken.None)).Single()
+            ? (await pods.PlayAsync(set, TimeSpan.FromSeconds(10), CancellationToken.None)).Pods.Single()
             : await pods.StatusAsync(await pods.AddAsync(set.Pods.Single(), null, CancellationToken.None), CancellationToken.None);
     }
 
