@@ -24,6 +24,11 @@ public class EvictionRankingTests
             ["above", "within"]
         },
         {
+            "above its request beats a lower priority within request",
+            [Memory("cheap-within", 1000, 900, priority: -10), Memory("important-above", 100, 200, priority: 1000)],
+            ["important-above", "cheap-within"]
+        },
+        {
             "both above: lower priority first even if it uses less",
             [Memory("important", 100, 900, priority: 1000), Memory("ordinary", 100, 150)],
             ["ordinary", "important"]
@@ -91,6 +96,11 @@ public class EvictionRankingTests
             "above its ephemeral-storage request first",
             [Disk("within", 1000, 900), Disk("above", 10, 20)],
             ["above", "within"]
+        },
+        {
+            "above its request beats a lower priority within request",
+            [Disk("cheap-within", 1000, 900, priority: -10), Disk("important-above", 10, 20, priority: 1000)],
+            ["important-above", "cheap-within"]
         },
         {
             "then lower priority",
