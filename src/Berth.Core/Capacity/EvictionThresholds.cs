@@ -1,5 +1,6 @@
 using System.Globalization;
 using Berth.Core.Manifests;
+using k8s.Models;
 
 namespace Berth.Core.Capacity;
 
@@ -9,6 +10,10 @@ public sealed record EvictionThreshold(string Signal, long? Amount, double? Frac
 {
     /// <summary>The threshold in the signal's unit for a node whose capacity of it is <paramref name="capacity"/>.</summary>
     public long Against(long capacity) => Amount ?? (long)Math.Ceiling(capacity * Fraction!.Value);
+
+    /// <summary>The suffix format the amount was written in ("100Mi" binary, "500M" decimal), because
+    /// the kubelet's eviction message prints the threshold as written (Quantity.String()).</summary>
+    public ResourceQuantity.SuffixFormat AmountFormat { get; init; } = ResourceQuantity.SuffixFormat.BinarySI;
 
     /// <summary>As the kubelet writes it: "100Mi" style amounts as plain numbers, fractions as "10%".</summary>
     public override string ToString() => Amount is { } amount
@@ -114,6 +119,6 @@ public static class EvictionThresholds
             return null;
         }
 
-        return new EvictionThreshold(signal, quantity.CeilValue, null);
+        return new EvictionThreshold(signal, quantity.CeilValue, null) { AmountFormat = new ResourceQuantity(quantity.Text).Format };
     }
 }
