@@ -11,6 +11,8 @@ namespace Berth.Linux.Cgroups;
 /// <param name="MemoryWorkingSet">Usage minus inactive file pages, floored at zero: cAdvisor's
 /// working set, on which the kubelet evicts.</param>
 /// <param name="MemoryLimit">Null when unlimited.</param>
+/// <param name="Processes">pids.current: the tasks (threads) in the cgroup and its descendants,
+/// which cAdvisor reports as container_threads; <see cref="ProcessCount"/> counts processes.</param>
 public sealed record CgroupUsage(
     DateTimeOffset Timestamp,
     ulong? CpuNanoseconds,
@@ -22,6 +24,48 @@ public sealed record CgroupUsage(
     ulong? MemoryLimit,
     ulong? Processes)
 {
+    /// <summary>v1 cpuacct.stat counts in USER_HZ, which the kernel fixes at 100 per second for
+    /// userspace (man 5 proc, "clock ticks"), whatever CONFIG_HZ is.</summary>
+    public const ulong NanosecondsPerUserHzTick = 10_000_000;
+
+    /// <summary>CPU time in user mode (v1 cpuacct.stat "user" ticks, v2 cpu.stat user_usec).</summary>
+    public ulong? CpuUserNanoseconds { get; init; }
+
+    /// <summary>CPU time in kernel mode (v1 cpuacct.stat "system" ticks, v2 cpu.stat system_usec).</summary>
+    public ulong? CpuSystemNanoseconds { get; init; }
+
+    /// <summary>CFS enforcement periods that have elapsed (cpu.stat nr_periods); 0 without a quota.</summary>
+    public ulong? CpuPeriods { get; init; }
+
+    /// <summary>Periods in which the cgroup ran out of quota (cpu.stat nr_throttled).</summary>
+    public ulong? CpuThrottledPeriods { get; init; }
+
+    /// <summary>Time spent throttled (v1 cpu.stat throttled_time in ns, v2 throttled_usec × 1000).</summary>
+    public ulong? CpuThrottledNanoseconds { get; init; }
+
+    /// <summary>Processes the kernel's OOM killer killed in the cgroup ("oom_kill" of v1
+    /// memory.oom_control, v2 memory.events); null on kernels before 4.13, which lack the key.</summary>
+    public ulong? OomKills { get; init; }
+
+    /// <summary>Page cache (v1 memory.stat total_cache, v2 memory.stat file).</summary>
+    public ulong? MemoryCache { get; init; }
+
+    /// <summary>Swap in use (v1 memory.stat total_swap, v2 memory.swap.current); null without
+    /// swap accounting.</summary>
+    public ulong? MemorySwap { get; init; }
+
+    /// <summary>Page faults of the cgroup's own tasks, without descendants (v1 memory.stat
+    /// pgfault); v2's memory.stat is hierarchical only, so there it equals <see cref="PageFaults"/>.
+    /// cAdvisor labels this scope="container" and the hierarchical count scope="hierarchy".</summary>
+    public ulong? ContainerPageFaults { get; init; }
+
+    /// <inheritdoc cref="ContainerPageFaults"/>
+    public ulong? ContainerMajorPageFaults { get; init; }
+
+    /// <summary>Distinct processes in cgroup.procs of the cgroup and its descendants (cAdvisor's
+    /// container_processes).</summary>
+    public ulong? ProcessCount { get; init; }
+
     /// <summary>Null when the cgroup does not exist on the memory or cpu hierarchy.</summary>
     public static CgroupUsage? Read(ICgroupDriver driver, string path)
     {
@@ -41,6 +85,9 @@ public sealed record CgroupUsage(
         // The hierarchical totals include child cgroups, which a pod cgroup's containers are.
         var stat = Stat(Try(() => driver.ReadFile(path, "memory", "memory.stat")));
         var limit = Number(Try(() => driver.ReadFile(path, "memory", "memory.limit_in_bytes")));
+        var cpuacctStat = Stat(Try(() => driver.ReadFile(path, "cpuacct", "cpuacct.stat")));
+        var cpuStat = Stat(Try(() => driver.ReadFile(path, "cpu", "cpu.stat")));
+        var oom = Stat(Try(() => driver.ReadFile(path, "memory", "memory.oom_control")));
         var pageSize = (ulong)Environment.SystemPageSize;
         return new CgroupUsage(
             DateTimeOffset.UtcNow,
@@ -51,7 +98,20 @@ public sealed record CgroupUsage(
             stat.GetValueOrDefault("total_pgfault"),
             stat.GetValueOrDefault("total_pgmajfault"),
             limit is { } l && l < long.MaxValue / pageSize * pageSize ? l : null,
-            Number(Try(() => driver.ReadFile(path, "pids", "pids.current"))));
+            Number(Try(() => driver.ReadFile(path, "pids", "pids.current"))))
+        {
+            CpuUserNanoseconds = cpuacctStat.GetValueOrDefault("user") * NanosecondsPerUserHzTick,
+            CpuSystemNanoseconds = cpuacctStat.GetValueOrDefault("system") * NanosecondsPerUserHzTick,
+            CpuPeriods = cpuStat.GetValueOrDefault("nr_periods"),
+            CpuThrottledPeriods = cpuStat.GetValueOrDefault("nr_throttled"),
+            CpuThrottledNanoseconds = cpuStat.GetValueOrDefault("throttled_time"),
+            OomKills = oom.GetValueOrDefault("oom_kill"),
+            MemoryCache = stat.GetValueOrDefault("total_cache"),
+            MemorySwap = stat.GetValueOrDefault("total_swap"),
+            ContainerPageFaults = stat.GetValueOrDefault("pgfault"),
+            ContainerMajorPageFaults = stat.GetValueOrDefault("pgmajfault"),
+            ProcessCount = ProcessCountOf(driver, path),
+        };
     }
 
     private static CgroupUsage? ReadV2(ICgroupDriver driver, string path)
@@ -64,6 +124,7 @@ public sealed record CgroupUsage(
         }
 
         var stat = Stat(Try(() => driver.ReadFile(path, null, "memory.stat")));
+        var events = Stat(Try(() => driver.ReadFile(path, null, "memory.events")));
         return new CgroupUsage(
             DateTimeOffset.UtcNow,
             cpuStat.GetValueOrDefault("usage_usec") * 1000,
@@ -73,7 +134,33 @@ public sealed record CgroupUsage(
             stat.GetValueOrDefault("pgfault"),
             stat.GetValueOrDefault("pgmajfault"),
             Number(Try(() => driver.ReadFile(path, null, "memory.max"))),
-            Number(Try(() => driver.ReadFile(path, null, "pids.current"))));
+            Number(Try(() => driver.ReadFile(path, null, "pids.current"))))
+        {
+            CpuUserNanoseconds = cpuStat.GetValueOrDefault("user_usec") * 1000,
+            CpuSystemNanoseconds = cpuStat.GetValueOrDefault("system_usec") * 1000,
+            CpuPeriods = cpuStat.GetValueOrDefault("nr_periods"),
+            CpuThrottledPeriods = cpuStat.GetValueOrDefault("nr_throttled"),
+            CpuThrottledNanoseconds = cpuStat.GetValueOrDefault("throttled_usec") * 1000,
+            OomKills = events.GetValueOrDefault("oom_kill"),
+            MemoryCache = stat.GetValueOrDefault("file"),
+            MemorySwap = Number(Try(() => driver.ReadFile(path, null, "memory.swap.current"))),
+            ContainerPageFaults = stat.GetValueOrDefault("pgfault"),
+            ContainerMajorPageFaults = stat.GetValueOrDefault("pgmajfault"),
+            ProcessCount = ProcessCountOf(driver, path),
+        };
+    }
+
+    /// <summary>Null when the cgroup vanished between reads: a process count of 0 would be a lie.</summary>
+    private static ulong? ProcessCountOf(ICgroupDriver driver, string path)
+    {
+        try
+        {
+            return (ulong)driver.Processes(path).Count;
+        }
+        catch (Exception e) when (e is IOException or CgroupException or FormatException)
+        {
+            return null;
+        }
     }
 
     private static ulong? WorkingSet(ulong? usage, ulong? inactiveFile) =>
