@@ -58,7 +58,11 @@ public sealed record PodSample(
     IReadOnlyList<InterfaceStats> Network,
     IReadOnlyList<VolumeSample> Volumes,
     FilesystemSample? EphemeralStorage,
-    IReadOnlyList<ContainerSample> Containers);
+    IReadOnlyList<ContainerSample> Containers)
+{
+    /// <summary>The pod's current sandbox (CRI's pod_sandbox_id); blank when it has none.</summary>
+    public string SandboxId { get; init; } = "";
+}
 
 /// <summary>One container of a pod.</summary>
 /// <param name="WritableLayer">The container's rootfs upper layer.</param>
