@@ -31,5 +31,14 @@ public sealed record AgentOptions
 
     public TimeSpan ImageGcPeriod { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Where /metrics/cadvisor, /metrics/resource, /stats/summary and /metrics are
+    /// served over plain HTTP; null (the default) serves none of them.</summary>
+    public System.Net.IPEndPoint? MetricsAddress { get; init; }
+
+    /// <summary>How often the node's stats are read (cAdvisor's housekeeping interval, 10 s in
+    /// the kubelet) and the eviction manager looks at them (the kubelet's monitoring period,
+    /// also 10 s).</summary>
+    public TimeSpan HousekeepingInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     public string LockFile => Path.Combine(Runtime.Root, "agent.lock");
 }
