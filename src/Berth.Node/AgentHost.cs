@@ -126,6 +126,7 @@ public static class AgentHost
         builder.Services.AddHostedService<StaticPodSource>();
         builder.Services.AddGrpc(o => o.Interceptors.Add<ErrorInterceptor>());
         builder.Services.AddCri();
+        builder.Services.AddSingleton<IPodSandboxMetricsSource, Berth.Node.Metrics.CriSandboxMetrics>(); // reads IStatsProvider
 
         var app = builder.Build();
         app.MapGrpcService<AgentService>();
