@@ -124,7 +124,11 @@ public static class AgentHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StatsCollector>());
         builder.Services.AddSingleton<AgentMetrics>();
         builder.Services.AddHostedService<StaticPodSource>();
-        builder.Services.AddGrpc(o => o.Interceptors.Add<ErrorInterceptor>());
+        builder.Services.AddGrpc(o =>
+        {
+            o.Interceptors.Add<ErrorInterceptor>();
+            o.Interceptors.Add<CriTimingInterceptor>();
+        });
         builder.Services.AddCri();
         builder.Services.AddSingleton<IPodSandboxMetricsSource, Berth.Node.Metrics.CriSandboxMetrics>(); // reads IStatsProvider
 

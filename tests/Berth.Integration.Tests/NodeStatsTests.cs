@@ -145,6 +145,16 @@ public class NodeStatsTests
         Assert.True((double)node["fs"]!["capacityBytes"]! > 0);
         Assert.True((double)node["rlimit"]!["maxpid"]! > (double)node["rlimit"]!["curproc"]!);
 
+        // The agent's own metrics time CRI calls by RPC.
+        using (var channel = Berth.Cli.AgentClient.Channel(agent.Socket))
+        {
+            await new Berth.Cri.V1.RuntimeService.RuntimeServiceClient(channel).VersionAsync(new Berth.Cri.V1.VersionRequest());
+        }
+
+        var own = await ScrapeAsync(http, "/metrics");
+        Assert.Equal("histogram", own.Type["berth_cri_request_duration_seconds"]);
+        Assert.True(own.Value("berth_cri_request_duration_seconds_count", "method=Version") >= 1);
+
         // Only the metrics listener serves them: the streaming server (HTTP/1.1 too) does not.
         var streaming = System.Text.RegularExpressions.Regex.Match(await File.ReadAllTextAsync(agent.AgentLog), @"streaming on (http://\S+)").Groups[1].Value;
         using var other = new HttpClient { BaseAddress = new Uri(streaming) };
