@@ -31,7 +31,7 @@ public static class NodeDocument
             {
                 Capacity = Quantities(pods.Capacity, info.MaxPods),
                 Allocatable = Quantities(pods.Allocatable.Allocatable, info.MaxPods),
-                Conditions = Conditions(pods.Pressure),
+                Conditions = Conditions(pods.Pressure, DateTimeOffset.UtcNow),
                 NodeInfo = SystemInfo(options, info),
             },
         };
@@ -87,10 +87,11 @@ public static class NodeDocument
     /// memory-pressure and similar NoSchedule taints are the node lifecycle controller's, not the
     /// kubelet's, so the node gets none.
     /// </summary>
-    private static List<V1NodeCondition> Conditions(NodePressure pressure)
+    public static List<V1NodeCondition> Conditions(NodePressure pressure, DateTimeOffset at)
     {
-        var now = DateTime.UtcNow;
-        var heartbeat = pressure.ObservedAt ?? now;
+        ArgumentNullException.ThrowIfNull(pressure);
+        var now = at.UtcDateTime;
+        var heartbeat = pressure.ObservedAt ?? at;
         var decided = pressure.Conditions;
         V1NodeCondition Pressure(string type) => decided.FirstOrDefault(c => c.Type == type) is { } condition
             ? condition.ToV1(heartbeat)
