@@ -30,6 +30,30 @@ public static class HostFacts
         throw new InvalidDataException($"{meminfo} has no MemTotal line");
     }
 
+    /// <summary>
+    /// The node's memory in use and its working set from /proc/meminfo, for a cgroup v2 root,
+    /// which has no memory.current: usage is MemTotal − MemFree (as runc reports the v2 root) and
+    /// the working set that minus Inactive(file), clamped at 0 (cAdvisor's formula).
+    /// </summary>
+    public static (ulong Usage, ulong WorkingSet) MemoryInUse(string meminfo = "/proc/meminfo")
+    {
+        var values = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        foreach (var line in File.ReadLines(meminfo))
+        {
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            var fields = line[(colon + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (colon > 0 && fields.Length > 0 && ulong.TryParse(fields[0], NumberStyles.None, CultureInfo.InvariantCulture, out var kib))
+            {
+                values[line[..colon]] = kib * 1024;
+            }
+        }
+
+        ulong Get(string key) => values.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"{meminfo} has no {key} line");
+        var usage = Get("MemTotal") - Get("MemFree");
+        var inactiveFile = Get("Inactive(file)");
+        return (usage, usage > inactiveFile ? usage - inactiveFile : 0);
+    }
+
     /// <summary>How many processes the node can hold: the lower of kernel.pid_max and
     /// kernel.threads-max, as the kubelet's pid capacity (pkg/kubelet/stats/pidlimit).</summary>
     public static long PidCapacity(string sys = "/proc/sys/kernel")

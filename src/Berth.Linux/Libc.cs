@@ -55,6 +55,9 @@ internal static partial class Libc
         public short Revents;
     }
 
+    [LibraryImport("libc", EntryPoint = "statvfs", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int StatVfs(string path, out StatVfsBuffer buffer);
+
     [LibraryImport("libc", EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Mount(string? source, string target, string? fileSystemType, ulong flags, string? data);
 

@@ -6,6 +6,8 @@ using Berth.Images;
 using Berth.Linux;
 using Berth.Linux.Cgroups;
 using Berth.Node.Api;
+using Berth.Node.Metrics;
+using Berth.Node.Stats;
 using Berth.Node.Transport;
 using Berth.Oci;
 using Berth.Runtime;
@@ -95,6 +97,12 @@ public static class AgentHost
 
             // The streaming server: HTTP/1.1, for the SPDY upgrade of exec and port-forward.
             k.Listen(options.StreamingAddress, l => l.Protocols = HttpProtocols.Http1);
+
+            // The kubelet's read-only stats endpoints, off unless asked for.
+            if (options.MetricsAddress is { } metrics)
+            {
+                k.Listen(metrics, l => l.Protocols = HttpProtocols.Http1);
+            }
         });
 
         builder.Services.AddSingleton(options);
@@ -110,9 +118,15 @@ public static class AgentHost
         builder.Services.AddHostedService<Supervisor>();
         builder.Services.AddHostedService<ImageGarbageCollector>();
         builder.Services.AddSingleton<StaticPods>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<StatsCollector>();
+        builder.Services.AddSingleton<IStatsProvider>(sp => sp.GetRequiredService<StatsCollector>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StatsCollector>());
+        builder.Services.AddSingleton<AgentMetrics>();
         builder.Services.AddHostedService<StaticPodSource>();
         builder.Services.AddGrpc(o => o.Interceptors.Add<ErrorInterceptor>());
         builder.Services.AddCri();
+        builder.Services.AddSingleton<IPodSandboxMetricsSource, Berth.Node.Metrics.CriSandboxMetrics>(); // reads IStatsProvider
 
         // Node-pressure eviction (docs/node-pressure.md): the conditions admission and the node read, and the manager.
         builder.Services.AddSingleton<NodePressure>();
@@ -127,6 +141,11 @@ public static class AgentHost
         app.MapGrpcService<CriRuntimeService>();
         app.MapGrpcService<CriImageService>();
         Berth.Cri.Streaming.StreamingServer.Map(app);
+        if (options.MetricsAddress is { } address)
+        {
+            MetricsEndpoints.Map(app, address.Port);
+        }
+
         return app;
     }
 }

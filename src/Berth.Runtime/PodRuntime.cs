@@ -163,6 +163,10 @@ public sealed class PodRuntime
     /// cgroup parent); null when it does not exist.</summary>
     public CgroupUsage? UsageOf(string cgroupPath) => CgroupUsage.Read(state.Seams.Cgroups, cgroupPath);
 
+    /// <summary>Pressure stall information of a cgroup (a container's, or a pod's cgroup
+    /// parent); null when it does not exist or the kernel keeps no PSI for it.</summary>
+    public PressureStats? PressureOf(string cgroupPath) => state.Seams.Cgroups.Pressure(cgroupPath);
+
     /// <summary>What a container has written to its copy-on-write layer.</summary>
     public TreeUsage WritableLayerUsage(string containerId) =>
         TreeUsage.Of(state.Layout.LayerUpper(FindContainer(containerId).Id));

@@ -52,6 +52,10 @@ public static class ServeCommand
         command.Options.Add(throttlingFactor);
         command.Options.Add(reservationPolicy);
         command.Options.Add(usernsRange);
+        var metricsAddress = new Option<string?>("--metrics-address") { Description = "IP:PORT serving /metrics/cadvisor, /metrics/resource, /stats/summary and /metrics over plain HTTP (off by default; keep it on loopback)" };
+        var housekeeping = new Option<double>("--housekeeping-interval") { Description = "Seconds between two reads of every pod's stats, also the eviction manager's period", DefaultValueFactory = _ => 10 };
+        command.Options.Add(metricsAddress);
+        command.Options.Add(housekeeping);
         var nodeFlags = new NodeConfigFlags();
         foreach (var option in nodeFlags.Options)
         {
@@ -129,8 +133,22 @@ public static class ServeCommand
                 throw new ArgumentException($"--streaming-address \"{parse.GetValue(streamingAddress)}\" is not IP:PORT");
             }
 
+            System.Net.IPEndPoint? metricsEndpoint = null;
+            if (parse.GetValue(metricsAddress) is { } metrics
+                && (!System.Net.IPEndPoint.TryParse(metrics, out metricsEndpoint) || metricsEndpoint.Port == 0))
+            {
+                throw new ArgumentException($"--metrics-address \"{metrics}\" is not IP:PORT with a port other than 0");
+            }
+
+            if (parse.GetValue(housekeeping) is not (> 0 and <= 3600))
+            {
+                throw new ArgumentException("--housekeeping-interval must be between 0 and 3600 seconds");
+            }
+
             return await AgentHost.RunAsync(new AgentOptions
             {
+                MetricsAddress = metricsEndpoint,
+                HousekeepingInterval = TimeSpan.FromSeconds(parse.GetValue(housekeeping)),
                 StreamingAddress = streamingEndpoint,
                 Runtime = runtime,
                 Lifecycle = lifecycleOptions,

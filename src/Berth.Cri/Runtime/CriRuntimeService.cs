@@ -10,10 +10,11 @@ namespace Berth.Cri.Runtime;
 /// runtime.v1 RuntimeService: the kubelet's way into <see cref="PodRuntime"/>, the same runtime
 /// the standalone path drives. The kubelet has already done QoS, cgroups and admission; this
 /// service checks the request, translates it and applies exactly what it says. One file per
-/// RPC, named after it; RPCs Berth does not serve (checkpoints, metrics, the Stream* variants)
-/// fall through to the base class's Unimplemented.
+/// RPC, named after it; RPCs Berth does not serve (checkpoints, the Stream* variants) fall
+/// through to the base class's Unimplemented. Metrics come from the node's housekeeping
+/// through <paramref name="metrics"/>.
 /// </summary>
-public sealed partial class CriRuntimeService(PodRuntime runtime, IImageStore images, Streaming.StreamingServer streaming, ILogger<CriRuntimeService> logger) : V1.RuntimeService.RuntimeServiceBase
+public sealed partial class CriRuntimeService(PodRuntime runtime, IImageStore images, Streaming.StreamingServer streaming, IPodSandboxMetricsSource metrics, ILogger<CriRuntimeService> logger) : V1.RuntimeService.RuntimeServiceBase
 {
     /// <summary>Runtime handlers this node serves; "" is the default one (runc).</summary>
     internal static readonly IReadOnlyList<string> Handlers = ["", "runc"];

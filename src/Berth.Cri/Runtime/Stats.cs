@@ -5,7 +5,7 @@ using Berth.Runtime.Model;
 
 namespace Berth.Cri.Runtime;
 
-/// <summary>Cgroup and writable-layer usage in CRI's stats messages. A value the node cannot
+/// <summary>Cgroup usage, pressure (PSI) and writable-layer usage in CRI's stats messages. A value the node cannot
 /// read is left unset rather than reported as zero; the timestamps are always there.</summary>
 internal static class Stats
 {
@@ -13,12 +13,14 @@ internal static class Stats
     {
         var now = CriTime.Now();
         var usage = runtime.UsageOf(container.CgroupPath);
+        var pressure = runtime.PressureOf(container.CgroupPath);
         var stats = new V1.ContainerStats
         {
             Attributes = new V1.ContainerAttributes { Id = container.Id, Metadata = Statuses.Metadata(container.Config) },
-            Cpu = Cpu(usage, now),
-            Memory = Memory(usage, now),
+            Cpu = Cpu(usage, pressure, now),
+            Memory = Memory(usage, pressure, now),
             WritableLayer = Filesystem(runtime.WritableLayerUsage(container.Id), runtime.Layout.ContainersDir, now),
+            Io = Psi.Io(pressure, now),
         };
         Labels.Copy(container.Config.Labels, stats.Attributes.Labels);
         Labels.Copy(container.Config.Annotations, stats.Attributes.Annotations);
@@ -31,14 +33,16 @@ internal static class Stats
     {
         var now = CriTime.Now();
         var usage = runtime.UsageOf(sandbox.Config.CgroupParent);
+        var pressure = runtime.PressureOf(sandbox.Config.CgroupParent);
         var stats = new V1.PodSandboxStats
         {
             Attributes = new V1.PodSandboxAttributes { Id = sandbox.Id, Metadata = Statuses.Metadata(sandbox.Config) },
             Linux = new V1.LinuxPodSandboxStats
             {
-                Cpu = Cpu(usage, now),
-                Memory = Memory(usage, now),
+                Cpu = Cpu(usage, pressure, now),
+                Memory = Memory(usage, pressure, now),
                 Process = new V1.ProcessUsage { Timestamp = now, ProcessCount = Value(usage?.Processes) },
+                Io = Psi.Io(pressure, now),
             },
         };
         Labels.Copy(sandbox.Config.Labels, stats.Attributes.Labels);
@@ -59,13 +63,14 @@ internal static class Stats
         InodesUsed = new V1.UInt64Value { Value = usage.Inodes },
     };
 
-    private static V1.CpuUsage Cpu(CgroupUsage? usage, long now) => new()
+    private static V1.CpuUsage Cpu(CgroupUsage? usage, PressureStats? pressure, long now) => new()
     {
         Timestamp = now,
         UsageCoreNanoSeconds = Value(usage?.CpuNanoseconds),
+        Psi = Psi.Stats(pressure?.Cpu),
     };
 
-    private static V1.MemoryUsage Memory(CgroupUsage? usage, long now) => new()
+    private static V1.MemoryUsage Memory(CgroupUsage? usage, PressureStats? pressure, long now) => new()
     {
         Timestamp = now,
         WorkingSetBytes = Value(usage?.MemoryWorkingSet),
@@ -76,6 +81,7 @@ internal static class Stats
         AvailableBytes = usage is { MemoryLimit: { } limit, MemoryWorkingSet: { } workingSet }
             ? new V1.UInt64Value { Value = limit > workingSet ? limit - workingSet : 0 }
             : null,
+        Psi = Psi.Stats(pressure?.Memory),
     };
 
     private static V1.UInt64Value? Value(ulong? value) => value is { } v ? new V1.UInt64Value { Value = v } : null;

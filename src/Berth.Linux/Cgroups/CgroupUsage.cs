@@ -150,9 +150,15 @@ public sealed record CgroupUsage(
         };
     }
 
-    /// <summary>Null when the cgroup vanished between reads: a process count of 0 would be a lie.</summary>
+    /// <summary>Null when the cgroup vanished between reads: a process count of 0 would be a lie.
+    /// The root cgroup's is not walked (every process on the node); the node counts its own.</summary>
     private static ulong? ProcessCountOf(ICgroupDriver driver, string path)
     {
+        if (path == "/")
+        {
+            return null;
+        }
+
         try
         {
             return (ulong)driver.Processes(path).Count;

@@ -108,7 +108,8 @@ public sealed class CgroupV1Driver : ICgroupDriver
         controller ??= file.Split('.')[0];
         var hierarchy = Hierarchies.FirstOrDefault(h => h.Name == controller || h.Has(controller))
             ?? throw new ArgumentException($"no cgroup hierarchy for '{controller}' under {MountPoint}", nameof(controller));
-        return CgroupFiles.Read(CgroupPath.Under(hierarchy.Root, path), file);
+        // The root cgroup ("/") may be read, never written: its figures are the node's.
+        return CgroupFiles.Read(path == "/" ? hierarchy.Root : CgroupPath.Under(hierarchy.Root, path), file);
     }
 
     public long OomKills(string path) => CgroupFiles.FlatKey(ReadFile(path, "memory", "memory.oom_control"), "oom_kill");

@@ -120,8 +120,9 @@ public sealed class CgroupV2Driver : ICgroupDriver
     }
 
     /// <param name="controller">Ignored: v2 has one tree.</param>
+    /// <remarks>The root cgroup ("/") may be read, never written: its figures are the node's.</remarks>
     public string? ReadFile(string path, string? controller, string file) =>
-        CgroupFiles.Read(CgroupPath.Under(Root, path), CgroupPath.File(file));
+        CgroupFiles.Read(path == "/" ? Root : CgroupPath.Under(Root, path), CgroupPath.File(file));
 
     public long OomKills(string path) => CgroupFiles.FlatKey(ReadFile(path, null, "memory.events"), "oom_kill");
 

@@ -77,13 +77,30 @@ public class CgroupPathTests
         Assert.Throws<ArgumentException>(() => driver.ReadFile("/pod", null, file));
     }
 
+    [Fact]
+    public void The_root_cgroup_may_be_read_for_the_nodes_figures_but_nothing_else()
+    {
+        using var v1 = FakeCgroupTree.V1();
+        using var v2 = FakeCgroupTree.V2();
+        File.WriteAllText(Path.Combine(v1.Root, "memory", "memory.usage_in_bytes"), "4096\n");
+        File.WriteAllText(Path.Combine(v2.Root, "cpu.stat"), "usage_usec 7\n");
+        var drivers = new ICgroupDriver[] { new CgroupV1Driver(v1.Root), new CgroupV2Driver(v2.Root) };
+
+        Assert.Equal("4096", drivers[0].ReadFile("/", "memory", "memory.usage_in_bytes"));
+        Assert.Equal("usage_usec 7", drivers[1].ReadFile("/", null, "cpu.stat"));
+        foreach (var driver in drivers)
+        {
+            Assert.All(Calls(driver, "/"), call => Assert.Throws<ArgumentException>(call));
+        }
+    }
+
     private static Action[] Calls(ICgroupDriver driver, string path) =>
     [
         () => driver.Create(path),
         () => driver.Apply(path, new CgroupValues(CpuShares: 2)),
         () => driver.Exists(path),
         () => driver.Read(path),
-        () => driver.ReadFile(path, "memory", "memory.max"),
+        .. path == "/" ? Array.Empty<Action>() : [() => driver.ReadFile(path, "memory", "memory.max")],
         () => driver.Processes(path),
         () => driver.Remove(path),
         () => driver.Directories(path),
