@@ -132,6 +132,11 @@ public static class AgentHost
         builder.Services.AddCri();
         builder.Services.AddSingleton<IPodSandboxMetricsSource, Berth.Node.Metrics.CriSandboxMetrics>(); // reads IStatsProvider
 
+        // Node-pressure eviction (docs/node-pressure.md): the conditions admission and the node read, and the manager.
+        builder.Services.AddSingleton<NodePressure>();
+        builder.Services.AddSingleton<Eviction.IEvictionActions, Eviction.NodeEvictionActions>();
+        builder.Services.AddHostedService(sp => new Eviction.EvictionManager(sp.GetRequiredService<Stats.IStatsProvider>(), sp.GetRequiredService<Eviction.IEvictionActions>(), sp.GetRequiredService<NodePressure>(), Eviction.EvictionManager.ConfigOf(options.Runtime.Node), sp.GetRequiredService<PodController>().Allocatable.Allocatable.Memory, options.HousekeepingInterval, TimeProvider.System, sp.GetRequiredService<ILogger<Eviction.EvictionManager>>()));
+
         var app = builder.Build();
         app.MapGrpcService<AgentService>();
         app.MapGrpcService<EventsService>();

@@ -38,6 +38,14 @@ public sealed record NodeProtectionOptions
     /// <summary>evictionPressureTransitionPeriod (the kubelet's default is 5 minutes).</summary>
     public TimeSpan EvictionPressureTransitionPeriod { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>evictionMinimumReclaim, by signal: how far past its threshold a signal must recover
+    /// before the eviction manager stops reclaiming (none by default).</summary>
+    public IReadOnlyDictionary<string, EvictionThreshold> EvictionMinimumReclaim { get; init; } = new Dictionary<string, EvictionThreshold>();
+
+    /// <summary>evictionMaxPodGracePeriod: the longest termination grace period, in seconds, a pod
+    /// evicted for a soft threshold gets (the kubelet's default 0); negative defers to the pod's own.</summary>
+    public int EvictionMaxPodGracePeriod { get; init; }
+
     /// <summary>maxPods (the kubelet's default is 110).</summary>
     public int MaxPods { get; init; } = 110;
 

@@ -120,6 +120,67 @@ public sealed class NodeConfigTests : IDisposable
     }
 
     [Fact]
+    public void Eviction_minimum_reclaim_and_max_pod_grace_period_come_from_the_file_and_flags_win()
+    {
+        var config = Write(Head + "evictionMinimumReclaim: { memory.available: 500Mi, nodefs.available: 5% }\nevictionMaxPodGracePeriod: 60\n");
+        var (fromFile, _) = Resolve(config);
+        Assert.Equal(new EvictionThreshold("memory.available", 500L << 20, null), fromFile.EvictionMinimumReclaim["memory.available"]);
+        Assert.Equal(0.05, fromFile.EvictionMinimumReclaim["nodefs.available"].Fraction);
+        Assert.Equal(60, fromFile.EvictionMaxPodGracePeriod);
+
+        var (flagged, _) = Resolve(config, "--eviction-minimum-reclaim", "pid.available=100", "--eviction-max-pod-grace-period", "-1");
+        Assert.Equal(["pid.available"], flagged.EvictionMinimumReclaim.Keys);
+        Assert.Equal(100, flagged.EvictionMinimumReclaim["pid.available"].Amount);
+        Assert.Equal(-1, flagged.EvictionMaxPodGracePeriod);
+
+        var (defaults, _) = Resolve(null);
+        Assert.Empty(defaults.EvictionMinimumReclaim);
+        Assert.Equal(0, defaults.EvictionMaxPodGracePeriod);
+    }
+
+    [Theory]
+    [InlineData("evictionMinimumReclaim: { memory.free: 1Gi }\n", "evictionMinimumReclaim.memory.free")]
+    [InlineData("evictionMinimumReclaim: { memory.available: 0% }\n", "evictionMinimumReclaim.memory.available", "Invalid value: \"0%\": a percentage minimum reclaim must be positive")]
+    [InlineData("evictionMinimumReclaim: { nodefs.available: -1Gi }\n", "evictionMinimumReclaim.nodefs.available", "Invalid value: \"-1Gi\": must be greater than or equal to 0")]
+    [InlineData("evictionMaxPodGracePeriod: soon\n", "evictionMaxPodGracePeriod", "Invalid value: \"soon\": must be an integer from -2147483648 to 2147483647")]
+    [InlineData("evictionMaxPodGracePeriod: 2147483648\n", "evictionMaxPodGracePeriod")]
+    public void Bad_eviction_reclaim_and_grace_values_name_their_field(string body, string path, string? message = null)
+    {
+        var e = Assert.Throws<ValidationException>(() => KubeletConfigFile.Parse(Head + body, "k.yaml"));
+        var error = Assert.Single(e.Errors);
+        Assert.Equal(("k.yaml", path), (error.Source, error.Path));
+        if (message is not null)
+        {
+            Assert.Equal(message, error.Message);
+        }
+    }
+
+    [Theory]
+    [InlineData("--eviction-minimum-reclaim", "memory.available<1Gi")]
+    [InlineData("--eviction-minimum-reclaim", "memory.available=0%")]
+    [InlineData("--eviction-max-pod-grace-period", "30s")]
+    public void Bad_eviction_flags_name_the_flag(string flag, string value)
+    {
+        var e = Assert.Throws<ValidationException>(() => Resolve(null, flag, value));
+        var error = Assert.Single(e.Errors);
+        Assert.Equal("berth serve", error.Source);
+        Assert.StartsWith(flag, error.Path, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Config_show_lists_the_eviction_settings_and_reads_back()
+    {
+        var (node, _) = Resolve(null, "--eviction-minimum-reclaim", "memory.available=500Mi,nodefs.available=5%", "--eviction-max-pod-grace-period", "45");
+        var yaml = KubeletConfigView.Yaml(new Node.AgentOptions { Runtime = new Runtime.RuntimeOptions { Node = node } });
+
+        Assert.Contains("evictionMaxPodGracePeriod: 45", yaml, StringComparison.Ordinal);
+        var back = KubeletConfigFile.Parse(yaml, "shown.yaml");
+        Assert.Equal(node.EvictionMinimumReclaim["memory.available"].Amount, back.EvictionMinimumReclaim!["memory.available"].Amount);
+        Assert.Equal(0.05, back.EvictionMinimumReclaim["nodefs.available"].Fraction);
+        Assert.Equal(45, back.EvictionMaxPodGracePeriod);
+    }
+
+    [Fact]
     public void Pod_security_config_gives_the_default_levels_and_exemptions()
     {
         var file = Write("apiVersion: pod-security.admission.config.k8s.io/v1\nkind: PodSecurityConfiguration\ndefaults: { enforce: baseline, warn: restricted }\nexemptions: { namespaces: [kube-system] }\n");

@@ -27,6 +27,8 @@ public sealed class NodeConfigFlags
     private readonly Option<string?> evictionSoft = new("--eviction-soft") { Description = "Soft thresholds, same form; each needs --eviction-soft-grace-period" };
     private readonly Option<string?> evictionSoftGrace = new("--eviction-soft-grace-period") { Description = "memory.available=1m30s,..." };
     private readonly Option<string?> transition = new("--eviction-pressure-transition-period") { Description = "How long a pressure condition holds after its signal recovers (default 5m0s)" };
+    private readonly Option<string?> minimumReclaim = new("--eviction-minimum-reclaim") { Description = "memory.available=0Mi,nodefs.available=500Mi,...: how far past its threshold a signal must recover before eviction stops" };
+    private readonly Option<string?> maxPodGrace = new("--eviction-max-pod-grace-period") { Description = "Longest grace period in seconds of a pod evicted for a soft threshold (default 0; negative: the pod's own)" };
     private readonly Option<int?> maxPods = new("--max-pods") { Description = "Pods the node runs at most (default 110)" };
     private readonly Option<string?> nodeLabels = new("--node-labels") { Description = "key=value,... added to the node's labels (node affinity and nodeSelector match them)" };
     private readonly Option<string?> taints = new("--register-with-taints") { Description = "key=value:Effect,... taints of the node; pods must tolerate NoSchedule and NoExecute ones" };
@@ -36,7 +38,7 @@ public sealed class NodeConfigFlags
 
     public IEnumerable<Option> Options =>
     [
-        systemReserved, kubeReserved, systemReservedCgroup, kubeReservedCgroup, enforce, evictionHard, evictionSoft, evictionSoftGrace, transition, maxPods,
+        systemReserved, kubeReserved, systemReservedCgroup, kubeReservedCgroup, enforce, evictionHard, evictionSoft, evictionSoftGrace, transition, minimumReclaim, maxPodGrace, maxPods,
         nodeLabels, taints, hostnameOverride, cgroupDriver, podSecurityConfig,
     ];
 
@@ -63,6 +65,8 @@ public sealed class NodeConfigFlags
                 EvictionSoft = file.EvictionSoft ?? node.EvictionSoft,
                 EvictionSoftGracePeriod = file.EvictionSoftGracePeriod ?? node.EvictionSoftGracePeriod,
                 EvictionPressureTransitionPeriod = file.EvictionPressureTransitionPeriod ?? node.EvictionPressureTransitionPeriod,
+                EvictionMinimumReclaim = file.EvictionMinimumReclaim ?? node.EvictionMinimumReclaim,
+                EvictionMaxPodGracePeriod = file.EvictionMaxPodGracePeriod ?? node.EvictionMaxPodGracePeriod,
                 MaxPods = file.MaxPods ?? node.MaxPods,
             };
         }
@@ -119,6 +123,23 @@ public sealed class NodeConfigFlags
             else
             {
                 errors.Add($"--eviction-pressure-transition-period: Invalid value: \"{t}\": must be a duration such as 5m0s");
+            }
+        }
+
+        if (Flag(minimumReclaim) is { } mr)
+        {
+            node = node with { EvictionMinimumReclaim = EvictionThresholds.ParseMinimumReclaimFlag(mr, "--eviction-minimum-reclaim", errors) };
+        }
+
+        if (Flag(maxPodGrace) is { } mg)
+        {
+            if (int.TryParse(mg, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+            {
+                node = node with { EvictionMaxPodGracePeriod = seconds };
+            }
+            else
+            {
+                errors.Add($"--eviction-max-pod-grace-period: Invalid value: \"{mg}\": must be a whole number of seconds (an int32)");
             }
         }
 

@@ -87,6 +87,53 @@ public static class EvictionThresholds
         return Parse(entries, flag, errors);
     }
 
+    /// <summary>
+    /// Reads evictionMinimumReclaim, a signal-to-value map, as the kubelet's parseMinimumReclaims:
+    /// a known signal, and an amount of at least 0 or a percentage above 0%. Errors name
+    /// <paramref name="path"/>.signal.
+    /// </summary>
+    public static IReadOnlyDictionary<string, EvictionThreshold> ParseMinimumReclaim(IEnumerable<KeyValuePair<string, string?>> entries, string path, List<string> errors)
+    {
+        var reclaims = new Dictionary<string, EvictionThreshold>(StringComparer.Ordinal);
+        foreach (var (signal, text) in entries)
+        {
+            var at = $"{path}.{signal}";
+            if (ParseOne(signal, text, at, errors) is not { } reclaim)
+            {
+                continue;
+            }
+
+            if (reclaim.Fraction is <= 0)
+            {
+                errors.Add($"{at}: Invalid value: \"{text?.Trim()}\": a percentage minimum reclaim must be positive");
+                continue;
+            }
+
+            reclaims[signal] = reclaim;
+        }
+
+        return reclaims;
+    }
+
+    /// <summary>Reads the flag form of minimum reclaim, "memory.available=0Mi,nodefs.available=500Mi".</summary>
+    public static IReadOnlyDictionary<string, EvictionThreshold> ParseMinimumReclaimFlag(string text, string flag, List<string> errors)
+    {
+        var entries = new List<KeyValuePair<string, string?>>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var at = part.IndexOf('=', StringComparison.Ordinal);
+            if (at <= 0)
+            {
+                errors.Add($"{flag}: Invalid value: \"{part}\": must be SIGNAL=VALUE, e.g. memory.available=500Mi");
+                continue;
+            }
+
+            entries.Add(new(part[..at], part[(at + 1)..]));
+        }
+
+        return ParseMinimumReclaim(entries, flag, errors);
+    }
+
     private static EvictionThreshold? ParseOne(string signal, string? text, string path, List<string> errors)
     {
         if (!Signals.Contains(signal))

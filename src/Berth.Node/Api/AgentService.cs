@@ -158,6 +158,7 @@ public sealed partial class AgentService(PodController pods, PodRuntime runtime,
             CreatedUnixMs = status.Pod.CreatedAt.ToUnixTimeMilliseconds(),
             QosClass = status.Pod.Plan.QosClass.ToString(),
             PodIps = { status.Sandbox?.Ips ?? [] },
+            Reason = status.Pod.Reason ?? "",
         };
         summary.Containers.AddRange(status.Containers.Select(c => new ContainerSummary
         {

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Berth.Core.Capacity;
+using Berth.Core.Eviction;
 using Berth.Core.Planning;
+using Berth.Runtime;
 using Berth.Runtime.Pods;
 using k8s;
 using k8s.Models;
@@ -29,7 +31,7 @@ public static class NodeDocument
             {
                 Capacity = Quantities(pods.Capacity, info.MaxPods),
                 Allocatable = Quantities(pods.Allocatable.Allocatable, info.MaxPods),
-                Conditions = Conditions(),
+                Conditions = Conditions(pods.Pressure, DateTimeOffset.UtcNow),
                 NodeInfo = SystemInfo(options, info),
             },
         };
@@ -77,25 +79,34 @@ public static class NodeDocument
         return totals;
     }
 
-    /// <summary>Ready, and the pressure conditions, which stay Unknown until Berth's eviction
-    /// manager evaluates their signals: a condition nobody checks is not reported as fine.</summary>
-    private static List<V1NodeCondition> Conditions()
+    /// <summary>
+    /// The pressure conditions as the eviction manager last decided them (the kubelet's node
+    /// status setters: status, reason and message follow the pressure, lastTransitionTime moves
+    /// only when the status does, lastHeartbeatTime is the last decision), then Ready. Before the
+    /// first decision they are Unknown: a condition nobody checked is not reported as fine. The
+    /// memory-pressure and similar NoSchedule taints are the node lifecycle controller's, not the
+    /// kubelet's, so the node gets none.
+    /// </summary>
+    public static List<V1NodeCondition> Conditions(NodePressure pressure, DateTimeOffset at)
     {
-        var now = DateTime.UtcNow;
-        V1NodeCondition Pressure(string type) => new()
-        {
-            Type = type,
-            Status = "Unknown",
-            Reason = "NotMonitored",
-            Message = "Berth does not evaluate eviction signals yet",
-            LastHeartbeatTime = now,
-            LastTransitionTime = now,
-        };
+        ArgumentNullException.ThrowIfNull(pressure);
+        var now = at.UtcDateTime;
+        var heartbeat = pressure.ObservedAt ?? at;
+        var decided = pressure.Conditions;
+        V1NodeCondition Pressure(string type) => decided.FirstOrDefault(c => c.Type == type) is { } condition
+            ? condition.ToV1(heartbeat)
+            : new()
+            {
+                Type = type,
+                Status = "Unknown",
+                Reason = "NotMonitored",
+                Message = "Berth has not evaluated eviction signals yet",
+                LastHeartbeatTime = now,
+                LastTransitionTime = now,
+            };
         return
         [
-            Pressure("MemoryPressure"),
-            Pressure("DiskPressure"),
-            Pressure("PIDPressure"),
+            .. EvictionSignals.Conditions.Select(Pressure),
             new() { Type = "Ready", Status = "True", Reason = "KubeletReady", Message = "berth is posting ready status", LastHeartbeatTime = now, LastTransitionTime = now },
         ];
     }

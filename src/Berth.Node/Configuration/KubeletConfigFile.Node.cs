@@ -22,6 +22,8 @@ public sealed partial record KubeletConfigFile
         ["evictionSoft"] = (c, n, p, e) => c with { EvictionSoft = EvictionThresholds.Parse(Map(n, p, e), p, e) },
         ["evictionSoftGracePeriod"] = (c, n, p, e) => c with { EvictionSoftGracePeriod = GracePeriods(Map(n, p, e), p, e) },
         ["evictionPressureTransitionPeriod"] = (c, n, p, e) => c with { EvictionPressureTransitionPeriod = Duration(Scalar(n), p, e) },
+        ["evictionMinimumReclaim"] = (c, n, p, e) => c with { EvictionMinimumReclaim = EvictionThresholds.ParseMinimumReclaim(Map(n, p, e), p, e) },
+        ["evictionMaxPodGracePeriod"] = (c, n, p, e) => c with { EvictionMaxPodGracePeriod = (int?)Integer(Scalar(n), p, e, min: int.MinValue, max: int.MaxValue) },
         ["mergeDefaultEvictionSettings"] = (c, n, p, e) => c with { MergeDefaultEvictionSettings = Bool(n, p, e) },
         ["podPidsLimit"] = (c, n, p, e) => c with { PodPidsLimit = Integer(Scalar(n), p, e, min: -1) is { } v && v != 0 ? v : Zero(p, e) },
         ["maxPods"] = (c, n, p, e) => c with { MaxPods = (int?)Integer(Scalar(n), p, e, min: 0, max: int.MaxValue) },
@@ -54,6 +56,12 @@ public sealed partial record KubeletConfigFile
     public IReadOnlyDictionary<string, TimeSpan>? EvictionSoftGracePeriod { get; init; }
 
     public TimeSpan? EvictionPressureTransitionPeriod { get; init; }
+
+    /// <summary>evictionMinimumReclaim: by signal, an amount or a percentage above 0%.</summary>
+    public IReadOnlyDictionary<string, EvictionThreshold>? EvictionMinimumReclaim { get; init; }
+
+    /// <summary>evictionMaxPodGracePeriod: seconds (an int32); negative defers to the pod's own grace period.</summary>
+    public int? EvictionMaxPodGracePeriod { get; init; }
 
     /// <summary>mergeDefaultEvictionSettings: evictionHard's unset signals keep their defaults
     /// (without it, a file's evictionHard replaces the defaults, as in the kubelet).</summary>

@@ -32,6 +32,8 @@ public static class KubeletConfigView
             ["evictionSoft"] = Thresholds(node.EvictionSoft),
             ["evictionSoftGracePeriod"] = node.EvictionSoftGracePeriod.ToDictionary(p => p.Key, p => GoDuration.Format(p.Value)),
             ["evictionPressureTransitionPeriod"] = GoDuration.Format(node.EvictionPressureTransitionPeriod),
+            ["evictionMinimumReclaim"] = Thresholds(node.EvictionMinimumReclaim.Values),
+            ["evictionMaxPodGracePeriod"] = node.EvictionMaxPodGracePeriod,
             ["podPidsLimit"] = runtime.PodPidsLimit ?? -1,
             ["maxPods"] = node.MaxPods,
             ["registerWithTaints"] = node.Taints.Select(t => new Dictionary<string, string?> { ["key"] = t.Key, ["value"] = t.Value, ["effect"] = t.Effect }).ToList(),

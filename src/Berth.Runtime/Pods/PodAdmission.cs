@@ -1,4 +1,5 @@
 using Berth.Core.Capacity;
+using Berth.Core.Eviction;
 using Berth.Core.Manifests;
 using Berth.Core.Planning;
 using Berth.Core.Validation;
@@ -16,8 +17,10 @@ namespace Berth.Runtime.Pods;
 /// The kubelet's predicate admission (<see cref="PodFit"/>: resources, pod count, node name,
 /// node affinity, host ports, taints) runs in that section too, against the pods that run and
 /// those admitted but not yet recorded, so two plays cannot both take the last of the node.
+/// The eviction manager's admit handler (<see cref="PressureAdmission"/>) refuses pods while the
+/// node is under pressure.
 /// </summary>
-public sealed class PodAdmission(PodRecords records, NodeSecurityOptions security, NodeFacts? node = null, Func<NodeInfo>? nodeInfo = null)
+public sealed class PodAdmission(PodRecords records, NodeSecurityOptions security, NodeFacts? node = null, Func<NodeInfo>? nodeInfo = null, Func<IReadOnlyList<string>>? pressure = null)
 {
     private readonly Lock gate = new();
     private readonly HashSet<string> names = new(StringComparer.Ordinal);
@@ -35,6 +38,7 @@ public sealed class PodAdmission(PodRecords records, NodeSecurityOptions securit
         // Node checks read the file system: outside the critical section.
         var nodeErrors = plans.Select(p => NodeChecks(p.Manifest)).ToList();
         var info = nodeInfo?.Invoke();
+        var conditions = pressure?.Invoke() ?? [];
         var errors = new List<FieldError>();
         lock (gate)
         {
@@ -56,6 +60,11 @@ public sealed class PodAdmission(PodRecords records, NodeSecurityOptions securit
                 }
 
                 errors.AddRange(nodeErrors[i]);
+                if (PressureAdmission.Admit(conditions, isStatic ? AsStatic(manifest.Pod) : manifest.Pod) is { Admit: false } refused)
+                {
+                    errors.Add(new FieldError(manifest.Source, "", $"{refused.Reason}: {refused.Message?.TrimEnd()}"));
+                }
+
                 if (info is not null)
                 {
                     foreach (var rejection in PodFit.Check(manifest.Pod, running, info, isStatic))
@@ -109,6 +118,17 @@ public sealed class PodAdmission(PodRecords records, NodeSecurityOptions securit
     }
 
     private static string NameKey(PodPlan plan) => $"{plan.Namespace}/{plan.Name}";
+
+    /// <summary>The pod as the kubelet's file source hands it on: with the config.source
+    /// annotation, which makes it a static, so critical, pod (kubelettypes.IsCriticalPod).</summary>
+    private static V1Pod AsStatic(V1Pod pod) => new()
+    {
+        Metadata = new V1ObjectMeta
+        {
+            Annotations = new Dictionary<string, string>(pod.Metadata?.Annotations ?? new Dictionary<string, string>()) { [CriticalPod.ConfigSourceAnnotation] = "file" },
+        },
+        Spec = pod.Spec,
+    };
 
     /// <summary>Pods that hold node resources: not finished, with a container that may still run.</summary>
     public static bool HoldsResources(PodRecord pod) =>

@@ -42,8 +42,9 @@ public sealed class PodController
     private readonly PodTermination termination;
     private readonly PodInspector inspector;
 
-    public PodController(PodRuntime runtime, ICgroupDriver cgroups, IImageStore images, LifecycleOptions lifecycle, ILoggerFactory loggers)
+    public PodController(PodRuntime runtime, ICgroupDriver cgroups, IImageStore images, LifecycleOptions lifecycle, ILoggerFactory loggers, NodePressure? pressure = null)
     {
+        Pressure = pressure ?? new NodePressure();
         this.runtime = runtime;
         this.lifecycle = lifecycle;
         logger = loggers.CreateLogger<PodController>();
@@ -64,13 +65,16 @@ public sealed class PodController
         allocatableCgroups = new AllocatableCgroups(cgroups, qos, Allocatable, options.Node, Path.Combine(options.RunRoot, "reserved-cgroups.json"), loggers.CreateLogger<AllocatableCgroups>());
         namespaceAdmission = new NamespaceAdmission(Policies, () => options.Node.PodSecurity);
         sync = new PodSync(runtime, records, podCgroups, lifecycle, loggers.CreateLogger<PodSync>());
-        admission = new PodAdmission(records, lifecycle.Security, node, () => NodeInfo);
+        admission = new PodAdmission(records, lifecycle.Security, node, () => NodeInfo, () => Pressure.PressureConditions);
         this.images = new PodImages(images);
         termination = new PodTermination(runtime, records, podCgroups, qos, loggers.CreateLogger<PodTermination>());
         inspector = new PodInspector(runtime, records, cgroups);
     }
 
     public NodeFacts Node => node;
+
+    /// <summary>The node's pressure conditions as the eviction manager last decided them; admission reads them.</summary>
+    public NodePressure Pressure { get; }
 
     /// <inheritdoc cref="PodTermination.Removing"/>
     public event Action<PodRecord>? Removing
@@ -341,6 +345,10 @@ public sealed class PodController
     /// <inheritdoc cref="PodTermination.DownAsync"/>
     public Task<IReadOnlyList<string>> DownAsync(IEnumerable<string> podRefs, int? gracePeriodSeconds, CancellationToken ct) =>
         termination.DownAsync(podRefs, gracePeriodSeconds, ct);
+
+    /// <inheritdoc cref="PodTermination.EvictAsync"/>
+    public Task<PodRecord?> EvictAsync(string uid, string message, long gracePeriodSeconds, DateTimeOffset now, CancellationToken ct) =>
+        termination.EvictAsync(uid, message, gracePeriodSeconds, now, ct);
 
     /// <inheritdoc cref="PodRecords.Find"/>
     public PodRecord? Find(string reference) => records.Find(reference);

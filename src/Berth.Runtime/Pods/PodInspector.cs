@@ -49,8 +49,9 @@ public sealed class PodInspector(PodRuntime runtime, PodRecords records, ICgroup
         doc["sandboxAttempt"] = pod.SandboxAttempt;
         doc["source"] = pod.Source;
         doc["message"] = pod.Message;
+        doc["reason"] = pod.Reason;
         doc["createdAt"] = pod.CreatedAt;
-        doc["conditions"] = BerthJson.ToNode(status.Conditions);
+        doc["conditions"] = new JsonArray([.. status.Conditions.Select(c => BerthJson.ToNode(c)), .. pod.NodeConditions.Select(c => BerthJson.ToNode(c))]);
         doc["events"] = BerthJson.ToNode(pod.Events);
         doc["pressure"] = BerthJson.ToNode(cgroups?.Pressure(pod.Plan.CgroupParent));
         doc["annotations"] = BerthJson.ToNode(pod.Manifest.Metadata?.Annotations);

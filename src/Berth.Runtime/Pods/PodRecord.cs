@@ -81,7 +81,17 @@ public sealed record PodRecord
 
     /// <summary>Why the pod could not run, when it could not.</summary>
     public string? Message { get; init; }
+
+    /// <summary>status.reason: why the node ended the pod as a whole ("Evicted"); such a pod is Failed.</summary>
+    public string? Reason { get; init; }
+
+    /// <summary>Conditions the node added to the pod's status beside those its containers decide
+    /// (DisruptionTarget when it was evicted).</summary>
+    public IReadOnlyList<PodNodeCondition> NodeConditions { get; init; } = [];
 }
+
+/// <summary>A pod condition the node set, with the reason and message the kubelet writes.</summary>
+public sealed record PodNodeCondition(string Type, string Status, string Reason, string Message, DateTimeOffset LastTransitionTime);
 
 /// <summary>How a container instance ended.</summary>
 public sealed record Termination(int ExitCode, string Reason, int? Signal, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);

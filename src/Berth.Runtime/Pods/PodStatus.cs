@@ -10,9 +10,11 @@ public sealed record PodStatus(
     SandboxRecord? Sandbox,
     IReadOnlyList<ContainerStatus> Containers)
 {
-    /// <summary>The phase by the kubelet's rules (<see cref="PodPhase.Of"/>).</summary>
+    /// <summary>The phase by the kubelet's rules (<see cref="PodPhase.Of"/>); a pod the node ended
+    /// with a reason (evicted) is Failed whatever its containers' exit codes, as the kubelet's
+    /// eviction sets the phase itself.</summary>
     public static PodStatus Of(PodRecord pod, SandboxRecord? sandbox, IReadOnlyList<ContainerStatus> containers) =>
-        new(pod, PodPhase.Of(pod.Lifecycle == PodLifecycle.Finished, pod.RestartPolicy, [.. containers.Select(c => c.Facts)]), sandbox, containers);
+        new(pod, pod.Reason is not null && pod.Lifecycle == PodLifecycle.Finished ? PodPhase.Failed : PodPhase.Of(pod.Lifecycle == PodLifecycle.Finished, pod.RestartPolicy, [.. containers.Select(c => c.Facts)]), sandbox, containers);
 
     /// <summary>The pod's conditions by the kubelet's rules (<see cref="PodConditions.Of"/>).</summary>
     public IReadOnlyList<PodCondition> Conditions => PodConditions.Of([.. Containers.Select(c => c.Facts)], Sandbox?.State == SandboxState.Ready);

@@ -34,12 +34,89 @@ public sealed class PodTermination(PodRuntime runtime, PodRecords records, PodCg
         return removed;
     }
 
+    /// <summary>
+    /// Evicts the pod as the kubelet's eviction manager does (evictPod, then killPod with a Failed
+    /// status): its containers are stopped within <paramref name="gracePeriodSeconds"/> and its
+    /// sandbox too, and it is marked so nothing of it runs again whatever its restartPolicy: phase
+    /// Failed, reason Evicted, the message, the DisruptionTarget condition and a Warning "Evicted"
+    /// event. The record stays, for ps and inspect, until the pod is removed. Static and critical
+    /// pods are never evicted. Returns the evicted record, or null when the pod is gone, already
+    /// ended or protected.
+    /// </summary>
+    public async Task<PodRecord?> EvictAsync(string uid, string message, long gracePeriodSeconds, DateTimeOffset now, CancellationToken ct)
+    {
+        using var _ = await records.LockAsync(uid, ct);
+        if (records.Get(uid) is not { Lifecycle: PodLifecycle.Active } pod)
+        {
+            return null;
+        }
+
+        // The kubelet refuses to evict a critical pod even if the ranking chose it (evictPod).
+        if (pod.Source is not null || Core.Eviction.CriticalPod.Is(pod.Manifest))
+        {
+            logger.LogWarning("Not evicting pod {Namespace}/{Pod}: it is a static or critical pod", pod.Namespace, pod.Name);
+            return null;
+        }
+
+        pod = PodSync.AddEvent(pod, "Warning", Core.Eviction.EvictionMessage.Reason, message);
+        pod = await StopContainersAsync(pod, TimeSpan.FromSeconds(Math.Max(0, gracePeriodSeconds)), ct);
+        if (pod.SandboxId is { } sandbox)
+        {
+            await runtime.StopPodSandboxAsync(sandbox, ct);
+        }
+
+        var ended = new List<PodContainer>();
+        foreach (var container in pod.Containers)
+        {
+            var record = container.Id is null ? null : await runtime.GetContainerAsync(container.Id, ct);
+            ended.Add(container with { Done = true, BackoffUntil = null, LastState = record is { State: ContainerState.Exited } ? PodSync.TerminationOf(record) : container.LastState });
+        }
+
+        pod = await records.SaveAsync(pod with
+        {
+            Lifecycle = PodLifecycle.Finished,
+            Containers = ended,
+            Reason = Core.Eviction.EvictionMessage.Reason,
+            Message = message,
+            NodeConditions = [.. pod.NodeConditions.Where(c => c.Type != DisruptionTarget), new PodNodeCondition(DisruptionTarget, "True", "TerminationByKubelet", message, now)],
+        }, ct);
+        qos.PodChanged(pod.Plan.QosClass);
+        logger.LogWarning("Pod {Namespace}/{Pod} evicted: {Message}", pod.Namespace, pod.Name, message);
+        return pod;
+    }
+
+    /// <summary>The condition the kubelet adds to a pod it terminates (PodDisruptionConditions).</summary>
+    public const string DisruptionTarget = "DisruptionTarget";
+
     /// <summary>Stops and removes everything of the pod. The caller holds the pod's lock.</summary>
     public async Task RemovePodAsync(PodRecord pod, TimeSpan grace, CancellationToken ct)
+    {
+        pod = await StopContainersAsync(pod, grace, ct);
+        foreach (var sandbox in runtime.SandboxesOfPod(pod.Uid))
+        {
+            await runtime.RemovePodSandboxAsync(sandbox.Id, ct);
+        }
+
+        podCgroups.Remove(pod.Plan);
+        var podDir = records.DirectoryOf(pod.Uid);
+        SubPaths.CleanPod(podDir); // before the recursive delete, which must not go through a mount
+        DeleteDirectory(podDir);
+        DeleteDirectory(ContainerConfigs.LogDirectory(runtime.Options.LogRoot, pod.Plan));
+        Removing?.Invoke(pod);
+        records.Delete(pod.Uid);
+        qos.PodChanged(pod.Plan.QosClass);
+        logger.LogInformation("Pod {Namespace}/{Pod} removed", pod.Namespace, pod.Name);
+    }
+
+    /// <summary>App containers stop together (preStop hook, then SIGTERM, then SIGKILL when the
+    /// grace period is over), then sidecars in reverse start order. Returns the pod with its
+    /// Killing events.</summary>
+    private async Task<PodRecord> StopContainersAsync(PodRecord pod, TimeSpan grace, CancellationToken ct)
     {
         var deadline = DateTimeOffset.UtcNow + grace;
         var manifest = pod.Manifest;
         TimeSpan Remaining() => TimeSpan.FromTicks(Math.Max(0, (deadline - DateTimeOffset.UtcNow).Ticks));
+        var events = new List<PodEvent>();
 
         async Task StopAsync(PodContainer container)
         {
@@ -48,7 +125,11 @@ public sealed class PodTermination(PodRuntime runtime, PodRecords records, PodCg
                 return;
             }
 
-            pod = PodSync.AddEvent(pod, "Normal", "Killing", $"Stopping container {container.Name}", container.Name);
+            lock (events)
+            {
+                events.Add(new PodEvent(DateTimeOffset.UtcNow, "Normal", "Killing", $"Stopping container {container.Name}", container.Name));
+            }
+
             if (PodSync.SpecOf(manifest, container).Lifecycle?.PreStop?.Exec?.Command is { Count: > 0 } hook && Remaining() > TimeSpan.Zero)
             {
                 try
@@ -70,20 +151,12 @@ public sealed class PodTermination(PodRuntime runtime, PodRecords records, PodCg
             await StopAsync(sidecar);
         }
 
-        foreach (var sandbox in runtime.SandboxesOfPod(pod.Uid))
+        foreach (var e in events)
         {
-            await runtime.RemovePodSandboxAsync(sandbox.Id, ct);
+            pod = PodSync.AddEvent(pod, e.Type, e.Reason, e.Message, e.Container);
         }
 
-        podCgroups.Remove(pod.Plan);
-        var podDir = records.DirectoryOf(pod.Uid);
-        SubPaths.CleanPod(podDir); // before the recursive delete, which must not go through a mount
-        DeleteDirectory(podDir);
-        DeleteDirectory(ContainerConfigs.LogDirectory(runtime.Options.LogRoot, pod.Plan));
-        Removing?.Invoke(pod);
-        records.Delete(pod.Uid);
-        qos.PodChanged(pod.Plan.QosClass);
-        logger.LogInformation("Pod {Namespace}/{Pod} removed", pod.Namespace, pod.Name);
+        return pod;
     }
 
     private static void DeleteDirectory(string dir)

@@ -119,9 +119,10 @@ public sealed class FakeOci(FakeKernel kernel) : IOciRuntime, IContainerMonitor
         lock (gate)
         {
             Calls.Add($"kill {id} {signal}{(all ? " --all" : "")}");
+            // As Runc.KillAsync: a container already deleted is not an error for a caller that wants it stopped.
             if (!containers.TryGetValue(id, out var c))
             {
-                throw new CommandException(new CommandResult($"runc kill {id}", 1, "", "container does not exist"));
+                return Task.CompletedTask;
             }
 
             if (!IgnoredSignals.Contains(signal))

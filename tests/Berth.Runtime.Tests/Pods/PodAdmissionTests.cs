@@ -95,12 +95,57 @@ public sealed class PodAdmissionTests : IDisposable
         Assert.Equal("Running", (await PlayAsync(Pod("web"))).Phase);
     }
 
-    private static string Pod(string name, string image = "busybox", string? uid = null) => $$"""
+    [Fact]
+    public void Under_memory_pressure_only_BestEffort_pods_are_refused()
+    {
+        var pressure = Pressure("MemoryPressure");
+        var underPressure = new PodAdmission(records, new NodeSecurityOptions(), pressure: () => pressure.PressureConditions);
+
+        var refused = Assert.Throws<ValidationException>(() => underPressure.Admit(Plans(Pod("besteffort"))));
+        var error = Assert.Single(refused.Errors);
+        Assert.Equal(("test.yaml", "", "Evicted: The node had condition: [MemoryPressure]."), (error.Source, error.Path, error.Message));
+        using var burstable = underPressure.Admit(Plans(Pod("burstable", requests: "memory: 64Mi")));
+    }
+
+    [Fact]
+    public void Under_disk_pressure_every_pod_is_refused_but_static_and_critical_pods()
+    {
+        var pressure = Pressure("MemoryPressure", "DiskPressure");
+        var underPressure = new PodAdmission(records, new NodeSecurityOptions(), pressure: () => pressure.PressureConditions);
+
+        var refused = Assert.Throws<ValidationException>(() => underPressure.Admit(Plans(Pod("burstable", requests: "memory: 64Mi"))));
+        Assert.Equal("Evicted: The node had condition: [MemoryPressure DiskPressure].", Assert.Single(refused.Errors).Message);
+        using var staticPod = underPressure.Admit(Plans(Pod("static")), isStatic: true);
+        using var critical = underPressure.Admit(Plans(Pod("critical", priority: 2_000_000_000)));
+    }
+
+    [Fact]
+    public async Task Play_is_refused_while_the_node_is_under_pressure_and_admitted_once_it_is_not()
+    {
+        pods.Pressure.Update(Pressure("DiskPressure").Conditions, DateTimeOffset.UtcNow);
+
+        var refused = await Assert.ThrowsAsync<ValidationException>(() => PlayAsync(Pod("web")));
+
+        Assert.Contains(refused.Errors, e => e.Message == "Evicted: The node had condition: [DiskPressure].");
+        Assert.Null(pods.Find("web"));
+        pods.Pressure.Update(Pressure().Conditions, DateTimeOffset.UtcNow);
+        Assert.Equal("Running", (await PlayAsync(Pod("web"))).Phase);
+    }
+
+    private static NodePressure Pressure(params string[] types)
+    {
+        var pressure = new NodePressure();
+        pressure.Update([.. Core.Eviction.EvictionSignals.Conditions.Select(t => new Core.Eviction.NodePressureCondition(t, types.Contains(t), DateTimeOffset.UtcNow))], DateTimeOffset.UtcNow);
+        return pressure;
+    }
+
+    private static string Pod(string name, string image = "busybox", string? uid = null, string? requests = null, int? priority = null) => $$"""
         apiVersion: v1
         kind: Pod
         metadata: { name: {{name}}{{(uid is null ? "" : $", uid: {uid}")}} }
         spec:
-          containers: [{ name: c, image: {{image}}, command: ["sleep", "1000"] }]
+          {{(priority is null ? "" : $"priority: {priority}")}}
+          containers: [{ name: c, image: {{image}}, command: ["sleep", "1000"]{{(requests is null ? "" : $", resources: {{ requests: {{ {requests} }} }}")}} }]
         """;
 
     private static List<(PodManifest, PodPlan)> Plans(params string[] yaml) =>
