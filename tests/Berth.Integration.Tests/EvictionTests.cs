@@ -8,8 +8,11 @@ namespace Berth.Integration.Tests;
 /// Issue #14 on this host: the eviction manager sees real memory and pid pressure, raises the
 /// node's condition, evicts the pod the kubelet would (Failed, Evicted) and lowers the condition
 /// once the transition period has passed. Thresholds are set just under what the node has free
-/// when the test starts, so the hogs stay small (600 MB, 300 processes).
+/// when the test starts, so the hogs stay small (900 MB, 300 processes). The
+/// tests run alone (the "pressure" collection): other tests' memory and processes would move
+/// the node's figures under them.
 /// </summary>
+[Collection("pressure")]
 public class EvictionTests
 {
     private const long Mi = 1L << 20;
@@ -67,7 +70,7 @@ public class EvictionTests
     {
         // Without pods' allocatable enforced: the kubelet would also hold allocatableMemory.available
         // to this threshold, which allocatable (capacity less the very same threshold) always meets.
-        var threshold = MemoryAvailable() - (300 * Mi);
+        var threshold = MemoryAvailable() - (400 * Mi);
         await using var agent = await Agent.StartAsync(
             "evict-mem", "--eviction-hard", $"memory.available<{threshold}", "--enforce-node-allocatable", "none",
             "--eviction-pressure-transition-period", "5s", "--housekeeping-interval", "1");
@@ -75,8 +78,8 @@ public class EvictionTests
         await using var steady = await agent.PlayAsync("steady", Pod("steady", "sleep 3600", "{ requests: { cpu: 100m, memory: 64Mi }, limits: { cpu: 100m, memory: 64Mi } }"));
         Assert.Equal("False", (string?)(await ConditionAsync(agent, "MemoryPressure"))["status"]);
 
-        // tail keeps the one endless line it reads (600 MB of zeros) until its input ends, in an hour.
-        await using var hog = await agent.PlayAsync("hog", Pod("hog", "(dd if=/dev/zero bs=1M count=600; sleep 3600) | tail -n 1"));
+        // tail keeps the one endless line it reads (900 MB of zeros) until its input ends, in an hour.
+        await using var hog = await agent.PlayAsync("hog", Pod("hog", "(dd if=/dev/zero bs=1M count=900; sleep 3600) | tail -n 1"));
 
         var evicted = await Eventually.UntilAsync(() => PodSummaryAsync(agent, "hog"), p => (string?)p?["reason"] == "Evicted", TimeSpan.FromSeconds(60), "the hog's eviction");
         Assert.Equal("Failed", (string?)evicted!["phase"]);
