@@ -50,6 +50,8 @@ public static class AgentHost
         var weightFormula = CgroupMath.WeightFormulaOf(await RuncVersion.ReadAsync(ExecutablePath.Resolve(options.Runtime.RuncBinary), ct));
         var app = Build(options, weightFormula);
         var pods = app.Services.GetRequiredService<PodController>();
+        var metrics = app.Services.GetRequiredService<AgentMetrics>();
+        pods.Started += (_, sinceFirstSeen) => metrics.PodStarted(sinceFirstSeen);
         pods.EnsureQosCgroups();
         try
         {
@@ -60,10 +62,7 @@ public static class AgentHost
             await Console.Error.WriteLineAsync($"error: {e.Message}");
             return 2;
         }
-        if (app.Services.GetRequiredService<IImageStore>() is LocalImageStore store)
-        {
-            await store.CollectGarbageAsync(ct); // what an interrupted pull or import left
-        }
+        await app.Services.GetRequiredService<LocalImageStore>().CollectGarbageAsync(ct); // what an interrupted pull or import left
 
         await pods.RecoverAsync(ct);
         await app.StartAsync(ct);
@@ -109,7 +108,8 @@ public static class AgentHost
         builder.Services.AddSingleton(options.Runtime);
         builder.Services.AddSingleton<IOciRuntime>(_ => new Runc(options.Runtime.RuncRoot, ExecutablePath.Resolve(options.Runtime.RuncBinary)));
         builder.Services.AddSingleton(sp => new Conmon(sp.GetRequiredService<IOciRuntime>(), options.Runtime.ConmonBinary));
-        builder.Services.AddSingleton<IImageStore>(_ => new LocalImageStore(options.Images with { Root = options.Runtime.ImagesDir }));
+        builder.Services.AddSingleton(_ => new LocalImageStore(options.Images with { Root = options.Runtime.ImagesDir }));
+        builder.Services.AddSingleton<IImageStore>(sp => new MeteredImageStore(sp.GetRequiredService<LocalImageStore>(), sp.GetRequiredService<AgentMetrics>()));
         builder.Services.AddSingleton<ICgroupDriver>(_ => CgroupDrivers.ForHost(weightFormula: weightFormula));
         builder.Services.AddSingleton(options.Lifecycle);
         builder.Services.AddSingleton(sp => RuntimeSeams.Host(sp.GetRequiredService<IOciRuntime>(), sp.GetRequiredService<Conmon>(), sp.GetRequiredService<ICgroupDriver>(), sp.GetRequiredService<IImageStore>()));
@@ -135,7 +135,7 @@ public static class AgentHost
         // Node-pressure eviction (docs/node-pressure.md): the conditions admission and the node read, and the manager.
         builder.Services.AddSingleton<NodePressure>();
         builder.Services.AddSingleton<Eviction.IEvictionActions, Eviction.NodeEvictionActions>();
-        builder.Services.AddHostedService(sp => new Eviction.EvictionManager(sp.GetRequiredService<Stats.IStatsProvider>(), sp.GetRequiredService<Eviction.IEvictionActions>(), sp.GetRequiredService<NodePressure>(), Eviction.EvictionManager.ConfigOf(options.Runtime.Node), sp.GetRequiredService<PodController>().Allocatable.Allocatable.Memory, options.HousekeepingInterval, TimeProvider.System, sp.GetRequiredService<ILogger<Eviction.EvictionManager>>()));
+        builder.Services.AddHostedService(sp => new Eviction.EvictionManager(sp.GetRequiredService<Stats.IStatsProvider>(), sp.GetRequiredService<Eviction.IEvictionActions>(), sp.GetRequiredService<NodePressure>(), Eviction.EvictionManager.ConfigOf(options.Runtime.Node), sp.GetRequiredService<PodController>().Allocatable.Allocatable.Memory, options.HousekeepingInterval, TimeProvider.System, sp.GetRequiredService<ILogger<Eviction.EvictionManager>>(), sp.GetRequiredService<AgentMetrics>()));
 
         var app = builder.Build();
         app.MapGrpcService<AgentService>();

@@ -16,6 +16,7 @@ public sealed class ImagePullTests : IAsyncLifetime
     private readonly string dir = Directory.CreateTempSubdirectory("berth-it-registry-").FullName;
     private Process? registry;
     private int port;
+    private int metricsPort;
     private Agent agent = null!;
 
     public async Task InitializeAsync()
@@ -36,7 +37,8 @@ public sealed class ImagePullTests : IAsyncLifetime
         await Eventually.UntilAsync(async () => { try { return (await http.GetAsync($"http://127.0.0.1:{port}/v2/")).StatusCode == HttpStatusCode.Unauthorized ? HttpStatusCode.OK : HttpStatusCode.ServiceUnavailable; } catch (HttpRequestException) { return HttpStatusCode.ServiceUnavailable; } }, s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(20), "the registry answering");
 
         // The agent under test reaches "registry.example/..." only through its mirror on loopback.
-        agent = await Agent.StartAsync("pull", [.. TestNode.FastLifecycle, "--registry-mirror", $"registry.example=http://127.0.0.1:{port}"]);
+        metricsPort = FreePort();
+        agent = await Agent.StartAsync("pull", [.. TestNode.FastLifecycle, "--registry-mirror", $"registry.example=http://127.0.0.1:{port}", "--metrics-address", $"127.0.0.1:{metricsPort}"]);
         await TestNode.ImportBusyboxAsync(agent);
         var archive = Path.Combine(dir, "busybox.tar");
         var save = await agent.BerthAsync("image", "save", "busybox", "-o", archive);
@@ -117,6 +119,14 @@ public sealed class ImagePullTests : IAsyncLifetime
         Assert.Contains("spec.containers[0].image", missing.Stderr);
         Assert.Contains("ErrImagePull", missing.Stderr);
         Assert.DoesNotContain("missing", (await agent.BerthAsync("ps", "-a")).Stdout);
+
+        // The agent's own metrics counted each pull by its result, and the two pods' starts.
+        using var http = new HttpClient();
+        var metrics = Berth.Node.Tests.PrometheusText.Parse(await http.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics"));
+        Assert.Equal(1, metrics.Value("berth_image_pulls_total", "result=success"));
+        Assert.Equal(1, metrics.Value("berth_image_pulls_total", "result=unauthorized"));
+        Assert.Equal(1, metrics.Value("berth_image_pulls_total", "result=not_found"));
+        Assert.Equal(2, metrics.Value("kubelet_pod_start_duration_seconds_count"));
     }
 
     private static int FreePort()

@@ -1,5 +1,6 @@
 using Berth.Core.Capacity;
 using Berth.Core.Eviction;
+using Berth.Node.Metrics;
 using Berth.Node.Stats;
 using Berth.Runtime;
 using Microsoft.Extensions.Hosting;
@@ -29,12 +30,14 @@ public sealed class EvictionManager : BackgroundService
     private readonly TimeSpan interval;
     private readonly TimeProvider time;
     private readonly ILogger logger;
+    private readonly AgentMetrics? metrics;
     private EvictionState state = EvictionState.Initial;
 
     /// <param name="allocatableMemory">The node's allocatable memory in bytes, for allocatableMemory.available.</param>
     /// <param name="interval">The monitoring period (the kubelet's 10 s housekeeping).</param>
-    public EvictionManager(IStatsProvider stats, IEvictionActions actions, NodePressure pressure, EvictionConfig config, long? allocatableMemory, TimeSpan interval, TimeProvider time, ILogger<EvictionManager> logger)
+    public EvictionManager(IStatsProvider stats, IEvictionActions actions, NodePressure pressure, EvictionConfig config, long? allocatableMemory, TimeSpan interval, TimeProvider time, ILogger<EvictionManager> logger, AgentMetrics? metrics = null)
     {
+        this.metrics = metrics;
         this.stats = stats;
         this.actions = actions;
         this.pressure = pressure;
@@ -109,6 +112,11 @@ public sealed class EvictionManager : BackgroundService
 
         var grace = threshold.IsHard ? eviction.GracePeriodSeconds : SoftGracePeriod(eviction.GracePeriodSeconds, record.Manifest.Spec?.TerminationGracePeriodSeconds);
         var evicted = await actions.EvictAsync(record.Uid, eviction.Message, grace, now, ct);
+        if (evicted is not null)
+        {
+            metrics?.Evicted(threshold.Signal);
+        }
+
         return new EvictionPass(decision, false, evicted?.Uid);
     }
 

@@ -42,6 +42,10 @@ public sealed class PodController
     private readonly PodTermination termination;
     private readonly PodInspector inspector;
 
+    /// <summary>Pods created by this agent that have not yet been seen Running: the pod start
+    /// duration is observed once, at that first transition, as the kubelet's syncPod does.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> startPending = new(StringComparer.Ordinal);
+
     public PodController(PodRuntime runtime, ICgroupDriver cgroups, IImageStore images, LifecycleOptions lifecycle, ILoggerFactory loggers, NodePressure? pressure = null)
     {
         Pressure = pressure ?? new NodePressure();
@@ -69,6 +73,7 @@ public sealed class PodController
         this.images = new PodImages(images);
         termination = new PodTermination(runtime, records, podCgroups, qos, loggers.CreateLogger<PodTermination>());
         inspector = new PodInspector(runtime, records, cgroups);
+        termination.Removing += pod => startPending.TryRemove(pod.Uid, out _);
     }
 
     public NodeFacts Node => node;
@@ -84,6 +89,10 @@ public sealed class PodController
     }
 
     public PodRecords Records => records;
+
+    /// <summary>A pod this agent created reached Running for the first time: the time since the
+    /// agent first saw it (the kubelet's pod_start_duration_seconds).</summary>
+    public event Action<PodRecord, TimeSpan>? Started;
 
     /// <summary>LimitRanges and Namespaces given to play.</summary>
     public NamespacePolicies Policies { get; }
@@ -194,7 +203,13 @@ public sealed class PodController
 
         try
         {
-            return await sync.SyncAsync(pod, ct);
+            pod = await sync.SyncAsync(pod, ct);
+            if (startPending.ContainsKey(uid))
+            {
+                ObserveStart(pod, await StatusAsync(pod, ct));
+            }
+
+            return pod;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -206,6 +221,18 @@ public sealed class PodController
             }
 
             return pod;
+        }
+    }
+
+    private void ObserveStart(PodRecord pod, PodStatus status)
+    {
+        if (status.Phase == PodPhase.Running && startPending.TryRemove(pod.Uid, out var firstSeen))
+        {
+            Started?.Invoke(pod, DateTimeOffset.UtcNow - firstSeen);
+        }
+        else if (status.Phase is PodPhase.Succeeded or PodPhase.Failed)
+        {
+            startPending.TryRemove(pod.Uid, out _);
         }
     }
 
@@ -239,6 +266,7 @@ public sealed class PodController
     /// then each pod's creation. The reservation ends once the records exist, or their creation failed.</summary>
     private async Task<IReadOnlyList<PodRecord>> AdmitAndCreateAsync(IReadOnlyList<NamespaceAdmitted> pods, IReadOnlyList<V1Secret> secrets, string? source, Func<Task> admittedAll, CancellationToken ct)
     {
+        var firstSeen = DateTimeOffset.UtcNow;
         var plans = pods.Select(p => (p.Manifest, Plan: PodPlanner.Plan(p.Manifest, node))).ToList();
         using var reservation = admission.Admit(plans, isStatic: source is not null);
         await admittedAll();
@@ -246,7 +274,7 @@ public sealed class PodController
         var created = new List<PodRecord>();
         for (var i = 0; i < plans.Count; i++)
         {
-            created.Add(await CreatePodAsync(pods[i], plans[i].Plan, source, pulled, ct));
+            created.Add(await CreatePodAsync(pods[i], plans[i].Plan, source, pulled, firstSeen, ct));
         }
 
         return created;
@@ -256,7 +284,7 @@ public sealed class PodController
     /// Pod cgroup, volumes and sandbox. The record is written first as Creating, so an agent killed
     /// halfway removes the pod on its next start; on any failure everything made so far is undone.
     /// </summary>
-    private async Task<PodRecord> CreatePodAsync(NamespaceAdmitted admitted, PodPlan plan, string? source, Dictionary<string, List<PodEvent>> pulled, CancellationToken ct)
+    private async Task<PodRecord> CreatePodAsync(NamespaceAdmitted admitted, PodPlan plan, string? source, Dictionary<string, List<PodEvent>> pulled, DateTimeOffset firstSeen, CancellationToken ct)
     {
         var manifest = admitted.Manifest;
         var containers = (manifest.Pod.Spec.InitContainers ?? []).Select(c => new PodContainer(c.Name, true, null, 0) { Sidecar = ContainerResources.IsRestartableInit(c) })
@@ -287,6 +315,7 @@ public sealed class PodController
             var sandbox = await runtime.RunPodSandboxAsync(await ContainerConfigs.Sandbox(manifest.Pod, plan, runtime.Options.LogRoot).WithUserNamespaceAsync(manifest.Pod, runtime, records.DirectoryOf(pod.Uid), ct), ct);
             pod = await records.SaveAsync(pod with { SandboxId = sandbox.Id, Lifecycle = PodLifecycle.Active }, ct);
             qos.PodChanged(plan.QosClass);
+            startPending[pod.Uid] = firstSeen;
 
             return pod;
         }
@@ -316,6 +345,7 @@ public sealed class PodController
                 }
 
                 var status = await StatusAsync(pod, ct);
+                ObserveStart(pod, status);
                 if (status.Phase != PodPhase.Pending || status.Containers.Any(c => c.WaitingReason == ContainerConfigException.Reason))
                 {
                     return status;

@@ -1,6 +1,7 @@
 using Berth.Core.Capacity;
 using Berth.Core.Eviction;
 using Berth.Node.Eviction;
+using Berth.Node.Metrics;
 using Berth.Runtime;
 using Berth.Runtime.Pods;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -24,6 +25,7 @@ public class EvictionManagerTests
     private readonly ManualClock clock = new(Snapshots.Now);
     private readonly FakeActions actions = new();
     private readonly NodePressure pressure = new();
+    private readonly AgentMetrics metrics = new();
     private readonly LivePod hog;
     private readonly LivePod db;
     private long memoryAvailable = 4000 * Mi;
@@ -63,6 +65,7 @@ public class EvictionManagerTests
         Assert.StartsWith("The node was low on resource: memory. Threshold quantity: 100Mi, available: 50Mi. ", evicted.Message, StringComparison.Ordinal);
         Assert.Equal(PodEviction.ImmediateGracePeriodSeconds, evicted.Grace); // a hard threshold
         Assert.Equal(0, actions.ImageCollections); // memory has no node-level reclaim
+        Assert.Equal(1, (await PrometheusText.ExportAsync(metrics.Registry)).Value("kubelet_evictions", "eviction_signal=memory.available"));
     }
 
     [Fact]
@@ -223,7 +226,7 @@ public class EvictionManagerTests
                 .ToArray();
             return EvictionPods.Node(at, memoryAvailable, fsAvailable, pidsAvailable, live);
         });
-        return new EvictionManager(stats, actions, pressure, config ?? Config, null, TimeSpan.FromSeconds(10), clock, NullLogger<EvictionManager>.Instance);
+        return new EvictionManager(stats, actions, pressure, config ?? Config, null, TimeSpan.FromSeconds(10), clock, NullLogger<EvictionManager>.Instance, metrics);
     }
 
     private sealed record LivePod(PodRecord Record, long WorkingSet, ulong Processes = 1, ulong RootfsBytes = 0);

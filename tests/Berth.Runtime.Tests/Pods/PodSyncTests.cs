@@ -47,6 +47,22 @@ public sealed class PodSyncTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_new_pod_reports_its_start_once_and_a_restart_does_not_report_it_again()
+    {
+        var started = new List<(string Name, TimeSpan Duration)>();
+        pods.Started += (pod, duration) => started.Add((pod.Name, duration));
+
+        var status = await PlayAsync(Pod("web", "Always"));
+        Supervise();
+        node.Oci.Exit(status.Containers.Single().Record!.Id, 2);
+        await UntilAsync("web", s => s.Containers.Single() is { Container.RestartCount: 1, Record.State: ContainerState.Running });
+
+        var (name, duration) = Assert.Single(started);
+        Assert.Equal("web", name);
+        Assert.InRange(duration, TimeSpan.Zero, TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
     public async Task A_crashed_container_is_restarted_at_once_the_first_time()
     {
         var status = await PlayAsync(Pod("web", "Always"));
