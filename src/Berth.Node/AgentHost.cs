@@ -134,8 +134,9 @@ public static class AgentHost
 
         // Node-pressure eviction (docs/node-pressure.md): the conditions admission and the node read, and the manager.
         builder.Services.AddSingleton<NodePressure>();
+        builder.Services.AddSingleton(sp => new NodeEvents(sp.GetRequiredService<PodController>().NodeInfo.Name));
         builder.Services.AddSingleton<Eviction.IEvictionActions, Eviction.NodeEvictionActions>();
-        builder.Services.AddHostedService(sp => new Eviction.EvictionManager(sp.GetRequiredService<Stats.IStatsProvider>(), sp.GetRequiredService<Eviction.IEvictionActions>(), sp.GetRequiredService<NodePressure>(), Eviction.EvictionManager.ConfigOf(options.Runtime.Node), sp.GetRequiredService<PodController>().Allocatable.Allocatable.Memory, options.HousekeepingInterval, TimeProvider.System, sp.GetRequiredService<ILogger<Eviction.EvictionManager>>(), sp.GetRequiredService<AgentMetrics>()));
+        builder.Services.AddHostedService(sp => new Eviction.EvictionManager(sp.GetRequiredService<Stats.IStatsProvider>(), sp.GetRequiredService<Eviction.IEvictionActions>(), sp.GetRequiredService<NodePressure>(), Eviction.EvictionManager.ConfigOf(options.Runtime.Node), sp.GetRequiredService<PodController>().Allocatable.Allocatable.Memory, options.HousekeepingInterval, TimeProvider.System, sp.GetRequiredService<ILogger<Eviction.EvictionManager>>(), sp.GetRequiredService<AgentMetrics>(), sp.GetRequiredService<NodeEvents>()));
 
         var app = builder.Build();
         app.MapGrpcService<AgentService>();

@@ -95,6 +95,15 @@ public class EvictionTests
         Assert.Equal("KubeletHasSufficientMemory", (string?)cleared["reason"]);
         Assert.Equal("Evicted", (string?)(await PodSummaryAsync(agent, "hog"))!["reason"]); // not restarted, record kept
         Assert.Equal("Running", (string?)(await PodSummaryAsync(agent, "steady"))!["phase"]);
+
+        // The node's own events, in order, beside the pods' in berth events.
+        var listed = await agent.BerthAsync("events", "-o", "json");
+        Assert.True(listed.ExitCode == 0, listed.ToString());
+        var nodeEvents = JsonNode.Parse(listed.Stdout)!.AsArray().Where(e => e!["node"] is not null).Select(e => (string)e!["reason"]!).ToList();
+        var insufficient = nodeEvents.IndexOf("NodeHasInsufficientMemory");
+        Assert.True(insufficient > 0 && nodeEvents[0] == "NodeHasSufficientMemory", string.Join(", ", nodeEvents));
+        Assert.Contains("EvictionThresholdMet", nodeEvents.Skip(insufficient));
+        Assert.Contains("NodeHasSufficientMemory", nodeEvents.Skip(insufficient));
     }
 
     [Fact]

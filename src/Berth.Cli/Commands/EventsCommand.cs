@@ -25,7 +25,7 @@ public static class EventsCommand
         var follow = new Option<bool>("--follow", "-f") { Description = "After the recorded events, print new ones as they happen (until interrupted)" };
         var output = new Option<string>("--output", "-o") { Description = "table or json (a JSON array; with --follow, one JSON object per line)", DefaultValueFactory = _ => "table" };
         output.AcceptOnlyFromAmong("table", "json");
-        var command = new Command("events", "List pod events (Scheduled, Created, Started, Killing, BackOff, ...), oldest first") { pod, follow, output };
+        var command = new Command("events", "List pod events (Scheduled, Created, Started, Killing, BackOff, ...) and, without POD, the node's (NodeHasInsufficientMemory, EvictionThresholdMet, ...), oldest first") { pod, follow, output };
         command.SetAction(async (parse, ct) =>
         {
             var request = new WatchEventsRequest { Pod = parse.GetValue(pod) ?? "", Follow = parse.GetValue(follow) };
@@ -107,7 +107,7 @@ public static class EventsCommand
 
     /// <summary>kubectl's involved object: the pod, or the container's field path within it.</summary>
     private static string Object(PodEventMessage e) =>
-        e.Container.Length > 0 ? $"pod/{e.Pod}/{e.Container}" : $"pod/{e.Pod}";
+        e.Node.Length > 0 ? $"node/{e.Node}" : e.Container.Length > 0 ? $"pod/{e.Pod}/{e.Container}" : $"pod/{e.Pod}";
 
     private static JsonObject Json(PodEventMessage e) => new()
     {
@@ -115,6 +115,7 @@ public static class EventsCommand
         ["namespace"] = e.Namespace,
         ["pod"] = e.Pod,
         ["uid"] = e.Uid,
+        ["node"] = e.Node.Length > 0 ? e.Node : null,
         ["container"] = e.Container.Length > 0 ? e.Container : null,
         ["type"] = e.Type,
         ["reason"] = e.Reason,

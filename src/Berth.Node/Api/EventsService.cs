@@ -11,10 +11,14 @@ namespace Berth.Node.Api;
 /// berth.v1.Events: the pods' event lists (kept bounded in each pod record) as one stream, oldest
 /// first, like `kubectl events`; with follow, the records are polled for newer events, and the
 /// final events of removed pods (never saved: the record goes away) come from
-/// <see cref="PodController.Removing"/>.
+/// <see cref="PodController.Removing"/>. Without a pod filter, the node's own events
+/// (<see cref="NodeEvents"/>) come too.
 /// </summary>
-public sealed class EventsService(PodController pods, IHostApplicationLifetime lifetime) : Events.EventsBase
+public sealed class EventsService(PodController pods, NodeEvents nodeEvents, IHostApplicationLifetime lifetime) : Events.EventsBase
 {
+    /// <summary>The node's key among the pods' uids in the follower's bookkeeping (never a uid).</summary>
+    private const string NodeKey = "node:";
+
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
 
     public override async Task Watch(WatchEventsRequest request, IServerStreamWriter<PodEventMessage> responseStream, ServerCallContext context)
@@ -62,9 +66,20 @@ public sealed class EventsService(PodController pods, IHostApplicationLifetime l
                     }
                 }
 
-                foreach (var (pod, e) in batch.OrderBy(x => x.Event.Time))
+                var messages = batch.Select(x => (x.Event.Time, Message: Message(x.Pod, x.Event))).ToList();
+                if (uid is null)
                 {
-                    await responseStream.WriteAsync(Message(pod, e), ct);
+                    var fresh = After(nodeEvents.All, lastSent.GetValueOrDefault(NodeKey));
+                    if (fresh.Count > 0)
+                    {
+                        lastSent[NodeKey] = fresh[^1];
+                        messages.AddRange(fresh.Select(e => (e.Time, NodeMessage(nodeEvents.NodeName, e))));
+                    }
+                }
+
+                foreach (var (_, message) in messages.OrderBy(x => x.Time))
+                {
+                    await responseStream.WriteAsync(message, ct);
                 }
 
                 if (!request.Follow)
@@ -72,7 +87,7 @@ public sealed class EventsService(PodController pods, IHostApplicationLifetime l
                     return;
                 }
 
-                foreach (var gone in lastSent.Keys.Where(k => !candidates.ContainsKey(k)).ToList())
+                foreach (var gone in lastSent.Keys.Where(k => k != NodeKey && !candidates.ContainsKey(k)).ToList())
                 {
                     lastSent.Remove(gone);
                 }
@@ -97,6 +112,15 @@ public sealed class EventsService(PodController pods, IHostApplicationLifetime l
         Pod = pod.Name,
         Uid = pod.Uid,
         Container = e.Container ?? "",
+        Type = e.Type,
+        Reason = e.Reason,
+        Message = e.Message,
+    };
+
+    private static PodEventMessage NodeMessage(string node, PodEvent e) => new()
+    {
+        TimeUnixMs = e.Time.ToUnixTimeMilliseconds(),
+        Node = node,
         Type = e.Type,
         Reason = e.Reason,
         Message = e.Message,

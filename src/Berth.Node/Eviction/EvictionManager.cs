@@ -31,13 +31,15 @@ public sealed class EvictionManager : BackgroundService
     private readonly TimeProvider time;
     private readonly ILogger logger;
     private readonly AgentMetrics? metrics;
+    private readonly NodeEvents? events;
     private EvictionState state = EvictionState.Initial;
 
     /// <param name="allocatableMemory">The node's allocatable memory in bytes, for allocatableMemory.available.</param>
     /// <param name="interval">The monitoring period (the kubelet's 10 s housekeeping).</param>
-    public EvictionManager(IStatsProvider stats, IEvictionActions actions, NodePressure pressure, EvictionConfig config, long? allocatableMemory, TimeSpan interval, TimeProvider time, ILogger<EvictionManager> logger, AgentMetrics? metrics = null)
+    public EvictionManager(IStatsProvider stats, IEvictionActions actions, NodePressure pressure, EvictionConfig config, long? allocatableMemory, TimeSpan interval, TimeProvider time, ILogger<EvictionManager> logger, AgentMetrics? metrics = null, NodeEvents? events = null)
     {
         this.metrics = metrics;
+        this.events = events;
         this.stats = stats;
         this.actions = actions;
         this.pressure = pressure;
@@ -78,6 +80,7 @@ public sealed class EvictionManager : BackgroundService
         {
             // The node event the kubelet records on a transition (NodeHasInsufficientMemory, ...).
             logger.Log(changed.Pressure ? LogLevel.Warning : LogLevel.Information, "Node condition {Condition} is now {Status}: {Event}", changed.Type, changed.Status, changed.TransitionEvent);
+            events?.Record(now, "Normal", changed.TransitionEvent, $"Node {events.NodeName} status is now: {changed.TransitionEvent}");
         }
 
         if (decision.ThresholdToReclaim is not { } threshold)
@@ -86,6 +89,7 @@ public sealed class EvictionManager : BackgroundService
         }
 
         logger.LogWarning("Eviction threshold met ({Threshold}): {Event}", threshold, decision.ThresholdMetEvent);
+        events?.Record(now, "Warning", EvictionDecision.ThresholdMetEventReason, decision.ThresholdMetEvent ?? $"Attempting to reclaim {threshold.Signal}");
         if (decision.Reclaim.HasFlag(NodeReclaim.Images))
         {
             var freed = await actions.DeleteUnusedImagesAsync(ct);

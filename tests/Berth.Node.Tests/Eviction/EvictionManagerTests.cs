@@ -26,6 +26,7 @@ public class EvictionManagerTests
     private readonly FakeActions actions = new();
     private readonly NodePressure pressure = new();
     private readonly AgentMetrics metrics = new();
+    private readonly NodeEvents events = new("node-1");
     private readonly LivePod hog;
     private readonly LivePod db;
     private long memoryAvailable = 4000 * Mi;
@@ -49,6 +50,11 @@ public class EvictionManagerTests
         Assert.All(pressure.Conditions, c => Assert.False(c.Pressure));
         Assert.Empty(pressure.PressureConditions);
         Assert.Empty(actions.Evicted);
+
+        // The kubelet's node events when the conditions are first set.
+        Assert.Equal(["NodeHasSufficientMemory", "NodeHasNoDiskPressure", "NodeHasSufficientPID"], events.All.Select(e => e.Reason));
+        Assert.Equal("Node node-1 status is now: NodeHasSufficientMemory", events.All[0].Message);
+        Assert.All(events.All, e => Assert.Equal("Normal", e.Type));
     }
 
     [Fact]
@@ -66,6 +72,8 @@ public class EvictionManagerTests
         Assert.Equal(PodEviction.ImmediateGracePeriodSeconds, evicted.Grace); // a hard threshold
         Assert.Equal(0, actions.ImageCollections); // memory has no node-level reclaim
         Assert.Equal(1, (await PrometheusText.ExportAsync(metrics.Registry)).Value("kubelet_evictions", "eviction_signal=memory.available"));
+        Assert.Contains(events.All, e => e is { Type: "Normal", Reason: "NodeHasInsufficientMemory" });
+        Assert.Contains(events.All, e => e is { Type: "Warning", Reason: "EvictionThresholdMet", Message: "Attempting to reclaim memory" });
     }
 
     [Fact]
@@ -226,7 +234,7 @@ public class EvictionManagerTests
                 .ToArray();
             return EvictionPods.Node(at, memoryAvailable, fsAvailable, pidsAvailable, live);
         });
-        return new EvictionManager(stats, actions, pressure, config ?? Config, null, TimeSpan.FromSeconds(10), clock, NullLogger<EvictionManager>.Instance, metrics);
+        return new EvictionManager(stats, actions, pressure, config ?? Config, null, TimeSpan.FromSeconds(10), clock, NullLogger<EvictionManager>.Instance, metrics, events);
     }
 
     private sealed record LivePod(PodRecord Record, long WorkingSet, ulong Processes = 1, ulong RootfsBytes = 0);
