@@ -90,10 +90,22 @@ public sealed class EvictionManager : BackgroundService
 
         logger.LogWarning("Eviction threshold met ({Threshold}): {Event}", threshold, decision.ThresholdMetEvent);
         events?.Record(now, "Warning", EvictionDecision.ThresholdMetEventReason, decision.ThresholdMetEvent ?? $"Attempting to reclaim {threshold.Signal}");
-        if (decision.Reclaim.HasFlag(NodeReclaim.Images))
+        if (decision.Reclaim != NodeReclaim.None)
         {
-            var freed = await actions.DeleteUnusedImagesAsync(ct);
-            logger.LogInformation("Eviction: deleting unused images freed {Bytes} bytes", freed);
+            // The kubelet's order for disk: dead containers first (their layers may hold the
+            // last reference to an image), then unused images; then judge again.
+            if (decision.Reclaim.HasFlag(NodeReclaim.Containers))
+            {
+                var containers = await actions.DeleteDeadContainersAsync(ct);
+                logger.LogInformation("Eviction: deleted {Count} dead containers of finished pods", containers);
+            }
+
+            if (decision.Reclaim.HasFlag(NodeReclaim.Images))
+            {
+                var freed = await actions.DeleteUnusedImagesAsync(ct);
+                logger.LogInformation("Eviction: deleting unused images freed {Bytes} bytes", freed);
+            }
+
             var after = SignalObservations.From(await stats.CollectAsync(ct), allocatableMemory);
             if (EvictionPolicy.ReclaimSufficed(passConfig, after))
             {

@@ -15,6 +15,9 @@ public interface IEvictionActions
     /// minimum age). Returns the bytes freed.</summary>
     Task<long> DeleteUnusedImagesAsync(CancellationToken ct);
 
+    /// <inheritdoc cref="PodController.DeleteDeadContainersAsync"/>
+    Task<int> DeleteDeadContainersAsync(CancellationToken ct);
+
     /// <inheritdoc cref="PodController.EvictAsync"/>
     Task<PodRecord?> EvictAsync(string uid, string message, long gracePeriodSeconds, DateTimeOffset now, CancellationToken ct);
 }
@@ -23,6 +26,8 @@ public interface IEvictionActions
 public sealed class NodeEvictionActions(PodController pods, PodRuntime runtime, IImageStore images) : IEvictionActions
 {
     public IReadOnlyCollection<PodRecord> Pods => pods.Records.All;
+
+    public Task<int> DeleteDeadContainersAsync(CancellationToken ct) => pods.DeleteDeadContainersAsync(ct);
 
     public async Task<long> DeleteUnusedImagesAsync(CancellationToken ct)
     {

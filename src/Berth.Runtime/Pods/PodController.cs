@@ -78,6 +78,9 @@ public sealed class PodController
 
     public NodeFacts Node => node;
 
+    /// <inheritdoc cref="PodTermination.DeleteDeadContainersAsync"/>
+    public Task<int> DeleteDeadContainersAsync(CancellationToken ct) => termination.DeleteDeadContainersAsync(ct);
+
     /// <summary>The node's pressure conditions as the eviction manager last decided them; admission reads them.</summary>
     public NodePressure Pressure { get; }
 

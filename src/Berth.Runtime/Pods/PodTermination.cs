@@ -85,6 +85,50 @@ public sealed class PodTermination(PodRuntime runtime, PodRecords records, PodCg
         return pod;
     }
 
+    /// <summary>
+    /// The kubelet's containerGC.DeleteAllUnusedContainers as node-level disk reclaim: the dead
+    /// containers of finished pods (evicted, or ended by their restartPolicy) go with their
+    /// writable layers. Berth already removes a restarted container's previous instance, so these
+    /// are the only dead containers it keeps. The pod record stays, and with it each container's
+    /// last state (exit code, reason, times), so ps and inspect show the same; a container whose
+    /// last state was never recorded is kept. Returns how many were removed.
+    /// </summary>
+    public async Task<int> DeleteDeadContainersAsync(CancellationToken ct)
+    {
+        var removed = 0;
+        foreach (var uid in records.All.Where(p => p.Lifecycle == PodLifecycle.Finished).Select(p => p.Uid).ToList())
+        {
+            using var _ = await records.LockAsync(uid, ct);
+            if (records.Get(uid) is not { Lifecycle: PodLifecycle.Finished } pod)
+            {
+                continue;
+            }
+
+            var kept = new List<PodContainer>();
+            foreach (var container in pod.Containers)
+            {
+                if (container is { Id: { } id, Done: true, LastState: not null }
+                    && await runtime.GetContainerAsync(id, ct) is { State: ContainerState.Exited } record)
+                {
+                    await runtime.RemoveContainerAsync(record.Id, ct);
+                    kept.Add(container with { Id = null });
+                    removed++;
+                }
+                else
+                {
+                    kept.Add(container);
+                }
+            }
+
+            if (!kept.SequenceEqual(pod.Containers))
+            {
+                await records.SaveAsync(pod with { Containers = kept }, ct);
+            }
+        }
+
+        return removed;
+    }
+
     /// <summary>The condition the kubelet adds to a pod it terminates (PodDisruptionConditions).</summary>
     public const string DisruptionTarget = "DisruptionTarget";
 

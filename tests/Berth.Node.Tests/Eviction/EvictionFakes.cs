@@ -49,6 +49,19 @@ internal sealed class FakeActions : IEvictionActions
 
     public int ImageCollections { get; private set; }
 
+    /// <summary>The node-level reclaims in the order they ran ("containers", "images").</summary>
+    public List<string> Reclaims { get; } = [];
+
+    /// <summary>What deleting dead containers does to the node, besides being counted.</summary>
+    public Action? OnDeleteContainers { get; set; }
+
+    public Task<int> DeleteDeadContainersAsync(CancellationToken ct)
+    {
+        Reclaims.Add("containers");
+        OnDeleteContainers?.Invoke();
+        return Task.FromResult(0);
+    }
+
     /// <summary>What deleting unused images does to the node, besides being counted.</summary>
     public Action? OnDeleteImages { get; set; }
 
@@ -57,6 +70,7 @@ internal sealed class FakeActions : IEvictionActions
     public Task<long> DeleteUnusedImagesAsync(CancellationToken ct)
     {
         ImageCollections++;
+        Reclaims.Add("images");
         OnDeleteImages?.Invoke();
         return Task.FromResult(0L);
     }

@@ -70,7 +70,7 @@ public class EvictionManagerTests
         Assert.Equal(hog.Record.Uid, pass.EvictedUid);
         Assert.StartsWith("The node was low on resource: memory. Threshold quantity: 100Mi, available: 50Mi. ", evicted.Message, StringComparison.Ordinal);
         Assert.Equal(PodEviction.ImmediateGracePeriodSeconds, evicted.Grace); // a hard threshold
-        Assert.Equal(0, actions.ImageCollections); // memory has no node-level reclaim
+        Assert.Empty(actions.Reclaims); // memory has no node-level reclaim
         Assert.Equal(1, (await PrometheusText.ExportAsync(metrics.Registry)).Value("kubelet_evictions", "eviction_signal=memory.available"));
         Assert.Contains(events.All, e => e is { Type: "Normal", Reason: "NodeHasInsufficientMemory" });
         Assert.Contains(events.All, e => e is { Type: "Warning", Reason: "EvictionThresholdMet", Message: "Attempting to reclaim memory" });
@@ -129,7 +129,7 @@ public class EvictionManagerTests
     }
 
     [Fact]
-    public async Task Disk_pressure_deletes_unused_images_first_and_evicts_no_pod_when_that_was_enough()
+    public async Task Disk_pressure_deletes_dead_containers_then_unused_images_and_evicts_no_pod_when_that_was_enough()
     {
         fsAvailable = 5_000;
         actions.OnDeleteImages = () => fsAvailable = 60_000;
@@ -137,7 +137,7 @@ public class EvictionManagerTests
         var pass = await Manager().SynchronizeAsync(CancellationToken.None);
 
         Assert.Equal(["DiskPressure"], pressure.PressureConditions);
-        Assert.Equal(1, actions.ImageCollections);
+        Assert.Equal(["containers", "images"], actions.Reclaims);
         Assert.True(pass.ReclaimSufficed);
         Assert.Empty(actions.Evicted);
     }

@@ -116,6 +116,27 @@ public sealed class PodTerminationTests : IAsyncLifetime
         Assert.Equal(Message, pods.Find("hog")!.Message);
     }
 
+    [Fact]
+    public async Task Disk_reclaim_removes_the_dead_containers_of_finished_pods_and_keeps_their_last_state()
+    {
+        var hog = await PlayAsync(Pod("hog", "Always"));
+        var dead = hog.Containers.Single().Record!.Id;
+        var steady = await PlayAsync(Pod("steady", "Always"));
+        var live = steady.Containers.Single().Record!.Id;
+        await pods.EvictAsync(hog.Pod.Uid, Message, 0, EvictedAt, CancellationToken.None);
+        var before = await pods.StatusAsync(pods.Find("hog")!, CancellationToken.None);
+
+        Assert.Equal(1, await pods.DeleteDeadContainersAsync(CancellationToken.None));
+
+        Assert.Null(await node.Runtime.GetContainerAsync(dead, CancellationToken.None));
+        Assert.Equal(ContainerState.Running, (await node.Runtime.GetContainerAsync(live, CancellationToken.None))!.State);
+        var after = await pods.StatusAsync(pods.Find("hog")!, CancellationToken.None);
+        Assert.Equal(("Failed", "Evicted"), (after.Phase, after.Pod.Reason));
+        Assert.Equal(before.Containers.Single().ExitCode, after.Containers.Single().ExitCode);
+        Assert.Equal(ContainerRunState.Exited, after.Containers.Single().State);
+        Assert.Equal(0, await pods.DeleteDeadContainersAsync(CancellationToken.None)); // nothing left to remove
+    }
+
     private static string Pod(string name, string restartPolicy, string extra = "") => $$"""
         apiVersion: v1
         kind: Pod
