@@ -85,7 +85,7 @@ public static class TopScreen
             conditions.AddRow(Markup.Escape(condition.Type), Status(condition), Markup.Escape(condition.Reason), Markup.Escape(condition.Message));
         }
 
-        return new Panel(new Rows(figures, conditions)).Header(Markup.Escape($"node {node.Name}")).Expand();
+        return new Panel(new Rows(figures, conditions)).Header(Markup.Escape($"node {node.Name}"));
     }
 
     /// <summary>A pressure condition that is True is trouble (red), False is fine (green); Ready
