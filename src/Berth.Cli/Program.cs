@@ -26,6 +26,7 @@ namespace Berth.Cli
             NodeCommands.Node(),
             NodeCommands.Config(),
             AuditCommand.Create(),
+            TopCommand.Create(),
             LimitRangeCommands.Create(),
         };
 

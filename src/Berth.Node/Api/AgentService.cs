@@ -14,7 +14,7 @@ using Grpc.Core;
 namespace Berth.Node.Api;
 
 /// <summary>berth.v1.Agent: the CLI's door into the agent.</summary>
-public sealed partial class AgentService(PodController pods, PodRuntime runtime, IImageStore images, Berth.Cri.Streaming.StreamingServer streaming, AgentOptions options) : Agent.AgentBase
+public sealed partial class AgentService(PodController pods, PodRuntime runtime, IImageStore images, Berth.Cri.Streaming.StreamingServer streaming, AgentOptions options, Stats.IStatsProvider stats) : Agent.AgentBase
 {
     public override Task<VersionResponse> Version(VersionRequest request, ServerCallContext context) =>
         Task.FromResult(new VersionResponse
