@@ -76,6 +76,10 @@ public sealed record CgroupUsage(
     private static CgroupUsage? ReadV1(ICgroupDriver driver, string path)
     {
         var cpu = Number(Try(() => driver.ReadFile(path, "cpuacct", "cpuacct.usage")));
+
+        // The time of the CPU reading, not of the whole read: rates divide by it, and the root's
+        // memory.stat can take long enough to skew a short window.
+        var at = DateTimeOffset.UtcNow;
         var usage = Number(Try(() => driver.ReadFile(path, "memory", "memory.usage_in_bytes")));
         if (cpu is null && usage is null)
         {
@@ -90,7 +94,7 @@ public sealed record CgroupUsage(
         var oom = Stat(Try(() => driver.ReadFile(path, "memory", "memory.oom_control")));
         var pageSize = (ulong)Environment.SystemPageSize;
         return new CgroupUsage(
-            DateTimeOffset.UtcNow,
+            at,
             cpu,
             usage,
             WorkingSet(usage, stat.GetValueOrDefault("total_inactive_file")),
@@ -117,6 +121,7 @@ public sealed record CgroupUsage(
     private static CgroupUsage? ReadV2(ICgroupDriver driver, string path)
     {
         var cpuStat = Stat(Try(() => driver.ReadFile(path, null, "cpu.stat")));
+        var at = DateTimeOffset.UtcNow; // as in ReadV1: the time of the CPU reading
         var usage = Number(Try(() => driver.ReadFile(path, null, "memory.current")));
         if (cpuStat.Count == 0 && usage is null)
         {
@@ -126,7 +131,7 @@ public sealed record CgroupUsage(
         var stat = Stat(Try(() => driver.ReadFile(path, null, "memory.stat")));
         var events = Stat(Try(() => driver.ReadFile(path, null, "memory.events")));
         return new CgroupUsage(
-            DateTimeOffset.UtcNow,
+            at,
             cpuStat.GetValueOrDefault("usage_usec") * 1000,
             usage,
             WorkingSet(usage, stat.GetValueOrDefault("inactive_file")),

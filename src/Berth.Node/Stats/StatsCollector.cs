@@ -39,7 +39,7 @@ public sealed class StatsCollector(
         try
         {
             var snapshot = Read();
-            Volatile.Write(ref passes, new Passes(snapshot, passes.Latest));
+            Volatile.Write(ref passes, passes.Next(snapshot, options.HousekeepingInterval / 2));
             return snapshot;
         }
         finally
@@ -203,5 +203,18 @@ public sealed class StatsCollector(
     }
 }
 
-/// <summary>The last two passes, swapped as one reference so readers never see a mix.</summary>
-internal sealed record Passes(StatsSnapshot? Latest, StatsSnapshot? Previous);
+/// <summary>The last two housekeeping passes, what rates are taken between; swapped as one reference
+/// so readers never see a mix.</summary>
+public sealed record Passes(StatsSnapshot? Latest, StatsSnapshot? Previous)
+{
+    /// <summary>
+    /// The passes after <paramref name="snapshot"/>. The pass it replaces becomes the one rates are
+    /// taken against only if it is at least <paramref name="minimumWindow"/> older: a pass the
+    /// eviction manager asks for right after a housekeeping pass would otherwise leave a window of
+    /// milliseconds, where scheduler-tick granularity swamps the CPU figures.
+    /// </summary>
+    public Passes Next(StatsSnapshot snapshot, TimeSpan minimumWindow) =>
+        Latest is { } latest && snapshot.Timestamp - latest.Timestamp < minimumWindow && Previous is not null
+            ? new Passes(snapshot, Previous)
+            : new Passes(snapshot, Latest);
+}
