@@ -64,6 +64,7 @@ public class TopTests
 
         Assert.Contains(top["node"]!["conditions"]!.AsArray(), c => (string?)c!["type"] == "Ready");
         Assert.True((double?)top["node"]!["memoryWorkingSetBytes"] > 0, top["node"]!.ToJsonString());
+        Assert.InRange((double)top["node"]!["cpuCores"]!, 0.3, Environment.ProcessorCount * 1.1); // never more cores than the node has
         Assert.NotNull(top["node"]!["psi"]);
 
         var load = Pod(top, "topload")!;

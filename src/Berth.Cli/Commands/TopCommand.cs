@@ -89,7 +89,7 @@ public static class TopCommand
     {
         var view = await fetch(ct);
         var keys = !Console.IsInputRedirected;
-        await AnsiConsole.Live(TopScreen.Render(TopSort.Apply(view, column), column, keys)).AutoClear(false).StartAsync(async live =>
+        await AnsiConsole.Live(TopScreen.Render(TopSort.Apply(view, column), column, keys, AnsiConsole.Profile.Width)).AutoClear(false).StartAsync(async live =>
         {
             var next = DateTimeOffset.UtcNow + period;
             while (!ct.IsCancellationRequested)
@@ -120,7 +120,7 @@ public static class TopCommand
 
                 if (changed)
                 {
-                    live.UpdateTarget(TopScreen.Render(TopSort.Apply(view, column), column, keys));
+                    live.UpdateTarget(TopScreen.Render(TopSort.Apply(view, column), column, keys, AnsiConsole.Profile.Width));
                     live.Refresh();
                 }
 

@@ -16,30 +16,46 @@ public static class TopScreen
     public static readonly string[] Headers =
         ["NAMESPACE", "NAME", "PHASE", "QOS", "CPU", "MEMORY", "WORKING SET", "PSI CPU", "PSI MEM", "PSI MEM FULL", "PSI IO", "RESTARTS"];
 
+    /// <summary>Below this width the table drops namespace, phase, QoS and memory full
+    /// (the POD column shows namespace/name): twelve columns on 80 characters wrap every figure.</summary>
+    public const int CompactBelow = 132;
+
+    /// <summary>The compact table's columns, by their index in <see cref="Headers"/>, and their shorter headers.</summary>
+    private static readonly int[] CompactColumns = [1, 4, 5, 6, 7, 8, 10, 11];
+
+    private static readonly Dictionary<int, string> CompactHeaders = new() { [1] = "POD", [5] = "MEM", [6] = "WSET", [11] = "RST" };
+
     /// <param name="view">Already sorted (<see cref="TopSort.Apply"/>).</param>
     /// <param name="live">Adds the keys line, for the live view.</param>
-    public static IRenderable Render(TopView view, TopColumn sort, bool live)
+    /// <param name="width">The console's width; narrower than <see cref="CompactBelow"/> gives the compact table.</param>
+    public static IRenderable Render(TopView view, TopColumn sort, bool live, int width = int.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(view);
+        var compact = width < CompactBelow;
+        int[] columns = compact ? CompactColumns : [.. Enumerable.Range(0, Headers.Length)];
         var caption = $"{view.Pods.Count} pods, sorted by {TopSort.NameOf(sort)}, at {view.Time.ToLocalTime():HH:mm:ss}";
         var pods = new Table().Border(TableBorder.Simple).Caption(Markup.Escape(live ? $"{caption}   {Keys}" : caption));
-        foreach (var (header, i) in Headers.Select((h, i) => (h, i)))
+        foreach (var i in columns)
         {
+            var header = compact ? CompactHeaders.GetValueOrDefault(i, Headers[i]) : Headers[i];
             var column = new TableColumn(SortedBy(i) == sort ? $"[bold underline]{header}[/]" : header);
             pods.AddColumn(i >= 4 ? column.RightAligned() : column);
         }
 
         foreach (var pod in view.Pods)
         {
-            pods.AddRow(Cells(pod.Namespace, pod.Name, Text(pod.Phase), Text(pod.QosClass), pod));
+            var name = compact ? $"{pod.Namespace}/{pod.Name}" : pod.Name;
+            pods.AddRow(Pick(Cells(pod.Namespace, name, Text(pod.Phase), Text(pod.QosClass), pod), columns));
             foreach (var container in pod.Containers)
             {
-                pods.AddRow(Cells("", $"  {container.Name}", "", "", container));
+                pods.AddRow(Pick(Cells("", $"  {container.Name}", "", "", container), columns));
             }
         }
 
         return new Rows(Node(view.Node), pods);
     }
+
+    private static string[] Pick(string[] cells, int[] columns) => [.. columns.Select(i => cells[i])];
 
     private static TopColumn? SortedBy(int header) => header switch
     {

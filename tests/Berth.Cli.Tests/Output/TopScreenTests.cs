@@ -6,7 +6,7 @@ namespace Berth.Cli.Tests.Output;
 
 public class TopScreenTests
 {
-    private static string[] Render(TopColumn column, bool live = false)
+    private static string[] Render(TopColumn column, bool live = false, int width = 200)
     {
         using var writer = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings
@@ -16,8 +16,8 @@ public class TopScreenTests
             Interactive = InteractionSupport.No,
             Out = new AnsiConsoleOutput(writer),
         });
-        console.Profile.Width = 200;
-        console.Write(TopScreen.Render(TopSort.Apply(TopViews.Three(), column), column, live));
+        console.Profile.Width = width;
+        console.Write(TopScreen.Render(TopSort.Apply(TopViews.Three(), column), column, live, width));
         return writer.ToString().Split('\n');
     }
 
@@ -101,4 +101,19 @@ public class TopScreenTests
     [InlineData(200UL << 20, "200.0Mi")]
     [InlineData(3UL << 30, "3.0Gi")]
     public void Bytes_are_printed_in_binary_units(ulong? bytes, string expected) => Assert.Equal(expected, TopScreen.Bytes(bytes));
+
+    [Fact]
+    public void An_80_column_terminal_gets_the_compact_table_whose_figures_fit_on_one_line()
+    {
+        var lines = Render(TopColumn.Cpu, width: 80);
+
+        var header = Assert.Single(lines, l => l.StartsWith("  POD ", StringComparison.Ordinal));
+        Assert.Contains(" WSET ", header, StringComparison.Ordinal);
+        Assert.DoesNotContain("QOS", header, StringComparison.Ordinal);
+        Assert.DoesNotContain("PHASE", header, StringComparison.Ordinal);
+        Assert.All(lines, l => Assert.True(l.TrimEnd().Length <= 80, l));
+        var calm = Assert.Single(lines, l => l.Contains("shop/calm", StringComparison.Ordinal));
+        Assert.Contains("400.0Mi", calm, StringComparison.Ordinal);
+        Assert.Contains("300.0Mi", calm, StringComparison.Ordinal);
+    }
 }
