@@ -99,6 +99,7 @@ public class NodeStatsTests
         Assert.Contains(cadvisor.All("container_pressure_cpu_waiting_seconds_total"), s => s["container"] == "busy");
         Assert.Equal(0, cadvisor.Value("container_spec_memory_limit_bytes", "container=busy", "pod=load"));
         Assert.True(cadvisor.Value("container_processes", "container=holder", "pod=load") >= 3, "sh, dd and sleep");
+        Assert.True(cadvisor.Value("container_file_descriptors", "container=holder", "pod=load") >= 3, "at least the three processes' standard streams");
 
         var resource = await ScrapeAsync(http, "/metrics/resource");
         Assert.True(resource.Value("container_memory_working_set_bytes", "container=holder", "pod=load", "namespace=stats") >= 200 * MiB);

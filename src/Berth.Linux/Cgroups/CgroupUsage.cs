@@ -66,11 +66,27 @@ public sealed record CgroupUsage(
     /// container_processes).</summary>
     public ulong? ProcessCount { get; init; }
 
+    /// <summary>Open file descriptors of the processes in <see cref="ProcessCount"/> (cAdvisor's
+    /// container_file_descriptors); null where processes are not counted (the root).</summary>
+    public ulong? FileDescriptors { get; init; }
+
     /// <summary>Null when the cgroup does not exist on the memory or cpu hierarchy.</summary>
-    public static CgroupUsage? Read(ICgroupDriver driver, string path)
+    /// <param name="procRoot">Where the processes' fd directories are (a test's fake /proc).</param>
+    public static CgroupUsage? Read(ICgroupDriver driver, string path, string procRoot = "/proc")
     {
         ArgumentNullException.ThrowIfNull(driver);
-        return driver.Version == 1 ? ReadV1(driver, path) : ReadV2(driver, path);
+        var usage = driver.Version == 1 ? ReadV1(driver, path) : ReadV2(driver, path);
+        if (usage is null || path == "/")
+        {
+            return usage;
+        }
+
+        var processes = ProcessesOf(driver, path);
+        return usage with
+        {
+            ProcessCount = processes is null ? null : (ulong)processes.Count,
+            FileDescriptors = processes is null ? null : FileDescriptorsOf(processes, procRoot),
+        };
     }
 
     private static CgroupUsage? ReadV1(ICgroupDriver driver, string path)
@@ -114,7 +130,6 @@ public sealed record CgroupUsage(
             MemorySwap = stat.GetValueOrDefault("total_swap"),
             ContainerPageFaults = stat.GetValueOrDefault("pgfault"),
             ContainerMajorPageFaults = stat.GetValueOrDefault("pgmajfault"),
-            ProcessCount = ProcessCountOf(driver, path),
         };
     }
 
@@ -151,27 +166,44 @@ public sealed record CgroupUsage(
             MemorySwap = Number(Try(() => driver.ReadFile(path, null, "memory.swap.current"))),
             ContainerPageFaults = stat.GetValueOrDefault("pgfault"),
             ContainerMajorPageFaults = stat.GetValueOrDefault("pgmajfault"),
-            ProcessCount = ProcessCountOf(driver, path),
         };
     }
 
     /// <summary>Null when the cgroup vanished between reads: a process count of 0 would be a lie.
     /// The root cgroup's is not walked (every process on the node); the node counts its own.</summary>
-    private static ulong? ProcessCountOf(ICgroupDriver driver, string path)
+    private static IReadOnlyList<int>? ProcessesOf(ICgroupDriver driver, string path)
     {
-        if (path == "/")
-        {
-            return null;
-        }
-
         try
         {
-            return (ulong)driver.Processes(path).Count;
+            return driver.Processes(path);
         }
         catch (Exception e) when (e is IOException or CgroupException or FormatException)
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// The entries of each process's fd directory, listed without following the links: one
+    /// directory read per process, cheap beside the pass's other reads (cAdvisor reads the same
+    /// directories). A process that ended meanwhile counts none.
+    /// </summary>
+    private static ulong FileDescriptorsOf(IReadOnlyList<int> processes, string procRoot)
+    {
+        ulong total = 0;
+        foreach (var pid in processes)
+        {
+            try
+            {
+                total += (ulong)Directory.EnumerateFileSystemEntries(Path.Join(procRoot, pid.ToString(CultureInfo.InvariantCulture), "fd")).LongCount();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // gone, or not ours to read
+            }
+        }
+
+        return total;
     }
 
     private static ulong? WorkingSet(ulong? usage, ulong? inactiveFile) =>

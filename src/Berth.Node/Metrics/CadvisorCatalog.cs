@@ -43,6 +43,7 @@ internal static class CadvisorCatalog
     public static readonly CadvisorFamily SpecCpuPeriod = Gauge("container_spec_cpu_period", "CPU period of the container.");
     public static readonly CadvisorFamily Processes = Gauge("container_processes", "Number of processes running inside the container.");
     public static readonly CadvisorFamily Threads = Gauge("container_threads", "Number of threads running inside the container");
+    public static readonly CadvisorFamily FileDescriptors = Gauge("container_file_descriptors", "Number of open file descriptors for the container.");
     public static readonly CadvisorFamily FsUsage = Gauge("container_fs_usage_bytes", "Number of bytes that are consumed by the container on this filesystem.", "device");
     public static readonly CadvisorFamily StartTime = Gauge("container_start_time_seconds", "Start time of the container since unix epoch in seconds.");
     public static readonly CadvisorFamily NetworkReceiveBytes = Counter("container_network_receive_bytes_total", "Cumulative count of bytes received", "interface");
@@ -65,7 +66,7 @@ internal static class CadvisorCatalog
     [
         CpuUsage, CpuUser, CpuSystem, CfsPeriods, CfsThrottledPeriods, CfsThrottledSeconds,
         MemoryUsage, MemoryWorkingSet, MemoryRss, MemoryCache, MemorySwap, MemoryFailures, OomEvents,
-        SpecMemoryLimit, SpecCpuShares, SpecCpuQuota, SpecCpuPeriod, Processes, Threads, FsUsage, StartTime,
+        SpecMemoryLimit, SpecCpuShares, SpecCpuQuota, SpecCpuPeriod, Processes, Threads, FileDescriptors, FsUsage, StartTime,
         NetworkReceiveBytes, NetworkReceivePackets, NetworkReceiveErrors, NetworkReceiveDropped,
         NetworkTransmitBytes, NetworkTransmitPackets, NetworkTransmitErrors, NetworkTransmitDropped,
         .. PressureResources.SelectMany(r => new[] { PressureWaiting[r], PressureStalled[r] }),

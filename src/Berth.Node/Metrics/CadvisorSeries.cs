@@ -65,6 +65,7 @@ internal static class CadvisorSeries
             Add(sink, CadvisorCatalog.OomEvents, labels, usage.OomKills);
             Add(sink, CadvisorCatalog.Processes, labels, usage.ProcessCount);
             Add(sink, CadvisorCatalog.Threads, labels, usage.Processes);
+            Add(sink, CadvisorCatalog.FileDescriptors, labels, usage.FileDescriptors);
         }
 
         Pressure(sink, labels, "cpu", pressure?.Cpu);

@@ -49,6 +49,39 @@ public class CgroupUsageTests
     }
 
     [Fact]
+    public void Open_file_descriptors_are_counted_over_the_cgroups_processes_and_a_vanished_one_counts_none()
+    {
+        using var tree = FakeCgroupTree.V2();
+        var driver = new CgroupV2Driver(tree.Root);
+        driver.Create(Pod);
+        Write(tree.Path(Pod), "memory.current", "1000000");
+        Write(tree.Path(Pod), "cgroup.procs", "10\n11\n");
+        Directory.CreateDirectory(tree.Path(Pod, "c1"));
+        Write(tree.Path(Pod, "c1"), "cgroup.procs", "12\n");
+        var proc = Directory.CreateTempSubdirectory("berth-proc-").FullName;
+        try
+        {
+            foreach (var (pid, fds) in new[] { (10, 3), (11, 2) }) // 12 has ended: no /proc/12
+            {
+                var fd = Directory.CreateDirectory(Path.Join(proc, pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "fd")).FullName;
+                for (var i = 0; i < fds; i++)
+                {
+                    File.CreateSymbolicLink(Path.Join(fd, i.ToString(System.Globalization.CultureInfo.InvariantCulture)), "/dev/null");
+                }
+            }
+
+            var usage = CgroupUsage.Read(driver, Pod, proc)!;
+
+            Assert.Equal(3UL, usage.ProcessCount);
+            Assert.Equal(5UL, usage.FileDescriptors);
+        }
+        finally
+        {
+            Directory.Delete(proc, recursive: true);
+        }
+    }
+
+    [Fact]
     public void V2_leaves_missing_keys_and_files_null()
     {
         using var tree = FakeCgroupTree.V2();
