@@ -89,7 +89,9 @@ public class EvictionTests
         Assert.Equal("Running", (string?)(await PodSummaryAsync(agent, "steady"))!["phase"]);
         var inspect = await hog.InspectAsync();
         Assert.Contains(inspect["conditions"]!.AsArray(), c => (string?)c!["type"] == "DisruptionTarget" && (string?)c["reason"] == "TerminationByKubelet");
-        Assert.Contains(inspect["events"]!.AsArray(), e => (string?)e!["reason"] == "Evicted" && (string?)e["type"] == "Warning");
+        var evictedEvent = inspect["events"]!.AsArray().Single(e => (string?)e!["reason"] == "Evicted" && (string?)e["type"] == "Warning")!;
+        Assert.Equal("memory", (string?)evictedEvent["annotations"]?["starved_resource"]);
+        Assert.Equal("main", (string?)evictedEvent["annotations"]?["offending_containers"]);
 
         var cleared = await Eventually.UntilAsync(() => ConditionAsync(agent, "MemoryPressure"), c => (string?)c["status"] == "False", TimeSpan.FromSeconds(30), "MemoryPressure to clear");
         Assert.Equal("KubeletHasSufficientMemory", (string?)cleared["reason"]);
@@ -99,7 +101,10 @@ public class EvictionTests
         // The node's own events, in order, beside the pods' in berth events.
         var listed = await agent.BerthAsync("events", "-o", "json");
         Assert.True(listed.ExitCode == 0, listed.ToString());
-        var nodeEvents = JsonNode.Parse(listed.Stdout)!.AsArray().Where(e => e!["node"] is not null).Select(e => (string)e!["reason"]!).ToList();
+        var all = JsonNode.Parse(listed.Stdout)!.AsArray();
+        var hogEvicted = all.Single(e => (string?)e!["pod"] == "hog" && (string?)e["reason"] == "Evicted")!;
+        Assert.Equal("memory", (string?)hogEvicted["annotations"]?["starved_resource"]);
+        var nodeEvents = all.Where(e => e!["node"] is not null).Select(e => (string)e!["reason"]!).ToList();
         var insufficient = nodeEvents.IndexOf("NodeHasInsufficientMemory");
         Assert.True(insufficient > 0 && nodeEvents[0] == "NodeHasSufficientMemory", string.Join(", ", nodeEvents));
         Assert.Contains("EvictionThresholdMet", nodeEvents.Skip(insufficient));

@@ -120,5 +120,6 @@ public static class EventsCommand
         ["type"] = e.Type,
         ["reason"] = e.Reason,
         ["message"] = e.Message,
+        ["annotations"] = e.Annotations.Count == 0 ? null : new JsonObject(e.Annotations.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => KeyValuePair.Create(a.Key, (JsonNode?)a.Value))),
     };
 }

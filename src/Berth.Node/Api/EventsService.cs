@@ -105,17 +105,26 @@ public sealed class EventsService(PodController pods, NodeEvents nodeEvents, IHo
         }
     }
 
-    private static PodEventMessage Message(PodRecord pod, PodEvent e) => new()
+    private static PodEventMessage Message(PodRecord pod, PodEvent e)
     {
-        TimeUnixMs = e.Time.ToUnixTimeMilliseconds(),
-        Namespace = pod.Namespace,
-        Pod = pod.Name,
-        Uid = pod.Uid,
-        Container = e.Container ?? "",
-        Type = e.Type,
-        Reason = e.Reason,
-        Message = e.Message,
-    };
+        var message = new PodEventMessage
+        {
+            TimeUnixMs = e.Time.ToUnixTimeMilliseconds(),
+            Namespace = pod.Namespace,
+            Pod = pod.Name,
+            Uid = pod.Uid,
+            Container = e.Container ?? "",
+            Type = e.Type,
+            Reason = e.Reason,
+            Message = e.Message,
+        };
+        foreach (var (key, value) in e.Annotations ?? new Dictionary<string, string>())
+        {
+            message.Annotations[key] = value;
+        }
+
+        return message;
+    }
 
     private static PodEventMessage NodeMessage(string node, PodEvent e) => new()
     {

@@ -127,7 +127,7 @@ public sealed class EvictionManager : BackgroundService
         }
 
         var grace = threshold.IsHard ? eviction.GracePeriodSeconds : SoftGracePeriod(eviction.GracePeriodSeconds, record.Manifest.Spec?.TerminationGracePeriodSeconds);
-        var evicted = await actions.EvictAsync(record.Uid, eviction.Message, grace, now, ct);
+        var evicted = await actions.EvictAsync(record.Uid, eviction.Message, grace, now, ct, eviction.Annotations);
         if (evicted is not null)
         {
             metrics?.Evicted(threshold.Signal);

@@ -19,7 +19,7 @@ public interface IEvictionActions
     Task<int> DeleteDeadContainersAsync(CancellationToken ct);
 
     /// <inheritdoc cref="PodController.EvictAsync"/>
-    Task<PodRecord?> EvictAsync(string uid, string message, long gracePeriodSeconds, DateTimeOffset now, CancellationToken ct);
+    Task<PodRecord?> EvictAsync(string uid, string message, long gracePeriodSeconds, DateTimeOffset now, CancellationToken ct, IReadOnlyDictionary<string, string>? annotations = null);
 }
 
 /// <summary>The agent's own pods and image store.</summary>
@@ -39,6 +39,6 @@ public sealed class NodeEvictionActions(PodController pods, PodRuntime runtime, 
         return result.BytesFreed;
     }
 
-    public Task<PodRecord?> EvictAsync(string uid, string message, long gracePeriodSeconds, DateTimeOffset now, CancellationToken ct) =>
-        pods.EvictAsync(uid, message, gracePeriodSeconds, now, ct);
+    public Task<PodRecord?> EvictAsync(string uid, string message, long gracePeriodSeconds, DateTimeOffset now, CancellationToken ct, IReadOnlyDictionary<string, string>? annotations = null) =>
+        pods.EvictAsync(uid, message, gracePeriodSeconds, now, ct, annotations);
 }

@@ -380,8 +380,8 @@ public sealed class PodController
         termination.DownAsync(podRefs, gracePeriodSeconds, ct);
 
     /// <inheritdoc cref="PodTermination.EvictAsync"/>
-    public Task<PodRecord?> EvictAsync(string uid, string message, long gracePeriodSeconds, DateTimeOffset now, CancellationToken ct) =>
-        termination.EvictAsync(uid, message, gracePeriodSeconds, now, ct);
+    public Task<PodRecord?> EvictAsync(string uid, string message, long gracePeriodSeconds, DateTimeOffset now, CancellationToken ct, IReadOnlyDictionary<string, string>? annotations = null) =>
+        termination.EvictAsync(uid, message, gracePeriodSeconds, now, ct, annotations);
 
     /// <inheritdoc cref="PodRecords.Find"/>
     public PodRecord? Find(string reference) => records.Find(reference);

@@ -121,4 +121,9 @@ public sealed record PodContainer(string Name, bool Init, string? Id, int Restar
 }
 
 /// <summary>Something that happened to a pod, in the kubelet's event vocabulary.</summary>
-public sealed record PodEvent(DateTimeOffset Time, string Type, string Reason, string Message, string? Container = null);
+public sealed record PodEvent(DateTimeOffset Time, string Type, string Reason, string Message, string? Container = null)
+{
+    /// <summary>The kubelet's annotated events: an eviction's offending_containers,
+    /// offending_containers_usage and starved_resource. Null for every other event.</summary>
+    public IReadOnlyDictionary<string, string>? Annotations { get; init; }
+}

@@ -43,7 +43,7 @@ public sealed class PodTermination(PodRuntime runtime, PodRecords records, PodCg
     /// pods are never evicted. Returns the evicted record, or null when the pod is gone, already
     /// ended or protected.
     /// </summary>
-    public async Task<PodRecord?> EvictAsync(string uid, string message, long gracePeriodSeconds, DateTimeOffset now, CancellationToken ct)
+    public async Task<PodRecord?> EvictAsync(string uid, string message, long gracePeriodSeconds, DateTimeOffset now, CancellationToken ct, IReadOnlyDictionary<string, string>? annotations = null)
     {
         using var _ = await records.LockAsync(uid, ct);
         if (records.Get(uid) is not { Lifecycle: PodLifecycle.Active } pod)
@@ -59,6 +59,10 @@ public sealed class PodTermination(PodRuntime runtime, PodRecords records, PodCg
         }
 
         pod = PodSync.AddEvent(pod, "Warning", Core.Eviction.EvictionMessage.Reason, message);
+        if (annotations is { Count: > 0 })
+        {
+            pod = pod with { Events = [.. pod.Events.SkipLast(1), pod.Events[^1] with { Annotations = annotations }] };
+        }
         pod = await StopContainersAsync(pod, TimeSpan.FromSeconds(Math.Max(0, gracePeriodSeconds)), ct);
         if (pod.SandboxId is { } sandbox)
         {

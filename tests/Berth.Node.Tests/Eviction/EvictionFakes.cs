@@ -47,6 +47,9 @@ internal sealed class FakeActions : IEvictionActions
 
     public List<(string Uid, string Message, long Grace)> Evicted { get; } = [];
 
+    /// <summary>The annotations each eviction's event was given, by pod uid.</summary>
+    public Dictionary<string, IReadOnlyDictionary<string, string>?> Annotations { get; } = [];
+
     public int ImageCollections { get; private set; }
 
     /// <summary>The node-level reclaims in the order they ran ("containers", "images").</summary>
@@ -75,9 +78,10 @@ internal sealed class FakeActions : IEvictionActions
         return Task.FromResult(0L);
     }
 
-    public Task<PodRecord?> EvictAsync(string uid, string message, long gracePeriodSeconds, DateTimeOffset now, CancellationToken ct)
+    public Task<PodRecord?> EvictAsync(string uid, string message, long gracePeriodSeconds, DateTimeOffset now, CancellationToken ct, IReadOnlyDictionary<string, string>? annotations = null)
     {
         Evicted.Add((uid, message, gracePeriodSeconds));
+        Annotations[uid] = annotations;
         var i = Records.FindIndex(r => r.Uid == uid);
         Records[i] = Records[i] with { Lifecycle = PodLifecycle.Finished, Reason = "Evicted" };
         return Task.FromResult<PodRecord?>(Records[i]);

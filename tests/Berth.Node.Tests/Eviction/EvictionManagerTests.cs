@@ -73,6 +73,9 @@ public class EvictionManagerTests
         Assert.Empty(actions.Reclaims); // memory has no node-level reclaim
         Assert.Equal(1, (await PrometheusText.ExportAsync(metrics.Registry)).Value("kubelet_evictions", "eviction_signal=memory.available"));
         Assert.Contains(events.All, e => e is { Type: "Normal", Reason: "NodeHasInsufficientMemory" });
+        var annotations = actions.Annotations[hog.Record.Uid]!;
+        Assert.Equal("memory", annotations["starved_resource"]);
+        Assert.NotEmpty(annotations["offending_containers"]); // the container using more than its request
         Assert.Contains(events.All, e => e is { Type: "Warning", Reason: "EvictionThresholdMet", Message: "Attempting to reclaim memory" });
     }
 

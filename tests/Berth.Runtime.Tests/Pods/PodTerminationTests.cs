@@ -38,7 +38,8 @@ public sealed class PodTerminationTests : IAsyncLifetime
         var running = await PlayAsync(Pod("hog", "Always"));
         var container = running.Containers.Single().Record!.Id;
 
-        var evicted = await pods.EvictAsync(running.Pod.Uid, Message, 1, EvictedAt, CancellationToken.None);
+        var annotations = new Dictionary<string, string> { ["offending_containers"] = "c", ["starved_resource"] = "memory" };
+        var evicted = await pods.EvictAsync(running.Pod.Uid, Message, 1, EvictedAt, CancellationToken.None, annotations);
 
         Assert.NotNull(evicted);
         var status = await pods.StatusAsync(pods.Find("hog")!, CancellationToken.None);
@@ -46,7 +47,9 @@ public sealed class PodTerminationTests : IAsyncLifetime
         Assert.Equal(("Evicted", Message), (status.Pod.Reason, status.Pod.Message));
         var condition = Assert.Single(status.Pod.NodeConditions);
         Assert.Equal(("DisruptionTarget", "True", "TerminationByKubelet", Message, EvictedAt), (condition.Type, condition.Status, condition.Reason, condition.Message, condition.LastTransitionTime));
-        Assert.Contains(status.Pod.Events, e => e is { Type: "Warning", Reason: "Evicted", Message: Message });
+        var evictedEvent = Assert.Single(status.Pod.Events, e => e is { Type: "Warning", Reason: "Evicted", Message: Message });
+        Assert.Equal(annotations, evictedEvent.Annotations);
+        Assert.All(status.Pod.Events.Where(e => e != evictedEvent), e => Assert.Null(e.Annotations));
         Assert.Contains(status.Pod.Events, e => e.Reason == "Killing");
         Assert.Equal(ContainerState.Exited, (await node.Runtime.GetContainerAsync(container, CancellationToken.None))!.State);
         Assert.NotEqual(SandboxState.Ready, node.Runtime.GetSandbox(status.Pod.SandboxId!)!.State);
