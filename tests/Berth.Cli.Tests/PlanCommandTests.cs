@@ -94,6 +94,19 @@ public class PlanCommandTests
         Assert.Matches(@"app\s+no\s+no\s+256\s+50000\s+100000\s+2147483648\s+875", result.Stdout);
     }
 
+    [Theory]
+    [InlineData("1.1.5", 10)] // Debian 12's runc: the kubelet's linear formula
+    [InlineData("1.3.2", 35)] // opencontainers/cgroups' quadratic one, as the agent would write with it
+    public async Task Cpu_weight_is_planned_in_the_formula_of_the_runc(string runcVersion, long weight)
+    {
+        using var file = BerthProcess.Manifest(SharedPidPod);
+        var result = await BerthProcess.RunAsync("plan", file.Path, "-o", "json", "--cgroup-version", "2", "--runc-version", runcVersion);
+        Assert.Equal(0, result.ExitCode);
+        var pod = JsonNode.Parse(result.Stdout)!["pods"]![0]!;
+        Assert.Equal(256, (long?)pod["cpuShares"]);
+        Assert.Equal(weight, (long?)pod["cpuWeight"]);
+    }
+
     [Fact]
     public async Task Systemd_driver_names_slices()
     {
@@ -157,6 +170,7 @@ public class PlanCommandTests
     [InlineData("plan", "x.yaml", "-o", "xml")]
     [InlineData("plan", "x.yaml", "--pod-pids-limit", "many")]
     [InlineData("plan", "x.yaml", "--node-memory", "lots")]
+    [InlineData("plan", "x.yaml", "--runc-version", "new")]
     [InlineData("plan", "/nonexistent/pod.yaml")]
     [InlineData("no-such-command")]
     public async Task Bad_arguments_exit_2_without_a_stack_trace(params string[] args)

@@ -4,6 +4,7 @@ using Berth.Core.Manifests;
 using Berth.Core.Planning;
 using Berth.Core.Serialization;
 using Berth.Linux;
+using Berth.Oci;
 
 namespace Berth.Cli.Commands;
 
@@ -23,19 +24,31 @@ public static class PlanCommand
         var cgroupRoot = new Option<string>("--cgroup-root") { Description = "Parent of the kubepods cgroup", DefaultValueFactory = _ => "/" };
         var nodeMemory = new Option<string?>("--node-memory") { Description = "Node memory for oom_score_adj, in bytes or as a quantity such as 8Gi (default: this host's)" };
         var podPidsLimit = new Option<long?>("--pod-pids-limit") { Description = "pids.max for every pod cgroup (default: unlimited)" };
+        var runcVersion = new Option<string?>("--runc-version")
+        {
+            Description = "Plan cpu.weight (cgroup v2) in the formula of this runc version, e.g. 1.3.2 (default: the runc on PATH's; none found is an old, linear one)",
+        };
+        runcVersion.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } text && !Version.TryParse(text, out _))
+            {
+                result.AddError($"--runc-version: Invalid value: \"{text}\": must be a version such as 1.3.2");
+            }
+        });
 
         var command = new Command("plan", "Show, without touching the node, the QoS class, cgroups, limits and namespaces Berth would give each pod")
         {
-            files, output, cgroupVersion, cgroupDriver, cgroupRoot, nodeMemory, podPidsLimit,
+            files, output, cgroupVersion, cgroupDriver, cgroupRoot, nodeMemory, podPidsLimit, runcVersion,
         };
-        command.SetAction(parse =>
+        command.SetAction(async (parse, ct) =>
         {
             var node = new NodeFacts(
                 CgroupVersion: parse.GetValue(cgroupVersion) ?? HostFacts.CgroupVersion(),
                 CgroupDriver: parse.GetValue(cgroupDriver) == "systemd" ? CgroupDriver.Systemd : CgroupDriver.Cgroupfs,
                 CgroupRoot: parse.GetValue(cgroupRoot)!,
                 MemoryCapacity: ParseMemory(parse.GetValue(nodeMemory)),
-                PodPidsLimit: parse.GetValue(podPidsLimit));
+                PodPidsLimit: parse.GetValue(podPidsLimit),
+                WeightFormula: CgroupMath.WeightFormulaOf(parse.GetValue(runcVersion) is { } text ? Version.Parse(text) : await HostRuncVersionAsync(ct)));
             var manifests = ManifestReader.ReadFiles(parse.GetValue(files)!);
             CliOutput.Warn(manifests.Warnings);
             var document = new PlanDocument([.. manifests.Pods.Select(p => PodPlanner.Plan(p, node))]);
@@ -43,6 +56,20 @@ public static class PlanCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>The version of the runc on PATH, whose formula the agent would use; null (linear)
+    /// when there is none.</summary>
+    private static async Task<Version?> HostRuncVersionAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await RuncVersion.ReadAsync(ExecutablePath.Resolve("runc"), ct);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
     }
 
     private static long ParseMemory(string? text)

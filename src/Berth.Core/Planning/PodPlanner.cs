@@ -26,7 +26,7 @@ public static class PodPlanner
             QosClass: qos,
             CgroupParent: cgroup.Render(node.CgroupDriver),
             CpuShares: shares,
-            CpuWeight: CgroupMath.SharesToWeight(shares),
+            CpuWeight: CgroupMath.SharesToWeight(shares, node.WeightFormula),
             CpuQuota: quota,
             CpuPeriod: quota is null ? null : CgroupMath.QuotaPeriodMicros,
             MemoryLimit: memory,

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Berth.Core.Planning;
 
 namespace Berth.Linux.Cgroups;
 
@@ -27,6 +28,8 @@ public sealed class CgroupV1Driver : ICgroupDriver
     }
 
     public int Version => 1;
+
+    public CpuWeightFormula WeightFormula => CpuWeightFormula.Linear;
 
     public string MountPoint { get; }
 

@@ -23,6 +23,8 @@ public sealed class CgroupV2Driver : ICgroupDriver
 
     public int Version => 2;
 
+    public CpuWeightFormula WeightFormula => weightFormula;
+
     public string MountPoint { get; }
 
     /// <summary>Canonical path of the mount point.</summary>

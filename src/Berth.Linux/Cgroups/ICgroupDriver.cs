@@ -1,3 +1,5 @@
+using Berth.Core.Planning;
+
 namespace Berth.Linux.Cgroups;
 
 /// <summary>
@@ -35,6 +37,11 @@ public interface ICgroupDriver
 {
     /// <summary>1 or 2.</summary>
     int Version { get; }
+
+    /// <summary>How this driver turns cpu shares into <c>cpu.weight</c> (v2): the formula of the
+    /// runc that writes the container cgroups, so pod, QoS and container cgroups agree. v1 has no
+    /// weight and answers <see cref="CpuWeightFormula.Linear"/>.</summary>
+    CpuWeightFormula WeightFormula { get; }
 
     /// <summary>Where the hierarchy (v2) or the per-controller hierarchies (v1) are mounted.</summary>
     string MountPoint { get; }

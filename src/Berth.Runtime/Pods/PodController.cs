@@ -54,7 +54,7 @@ public sealed class PodController
         logger = loggers.CreateLogger<PodController>();
         var options = runtime.Options;
         var memory = HostFacts.MemoryCapacity();
-        node = new NodeFacts(cgroups.Version, CgroupDriver.Cgroupfs, options.CgroupRoot, memory, options.PodPidsLimit, options.MemoryQos.For(cgroups.Version, memory));
+        node = new NodeFacts(cgroups.Version, CgroupDriver.Cgroupfs, options.CgroupRoot, memory, options.PodPidsLimit, options.MemoryQos.For(cgroups.Version, memory), cgroups.WeightFormula);
         if (options.MemoryQos.Enabled && node.MemoryQos is null)
         {
             logger.LogWarning("the MemoryQoS feature gate needs cgroup v2; this node runs cgroup v{Version}, so it is off", cgroups.Version);

@@ -23,6 +23,17 @@ public class PodPlannerTests
         Assert.Equal(CgroupMath.SharesToWeight(768), plan.CpuWeight);
     }
 
+    [Theory]
+    [InlineData(CpuWeightFormula.Linear, 39)]
+    [InlineData(CpuWeightFormula.Quadratic, 100)]
+    public void Cpu_weight_is_in_the_nodes_formula(CpuWeightFormula formula, long weight)
+    {
+        var node = NodeFacts.Default(cgroupVersion: 2, memoryCapacity: 8L << 30) with { WeightFormula = formula };
+        var plan = Plan(C("a", limits: "cpu: 1, memory: 256Mi"), node: node);
+        Assert.Equal(1024, plan.CpuShares);
+        Assert.Equal(weight, plan.CpuWeight);
+    }
+
     [Fact]
     public void Burstable_pod_gets_quota_only_when_every_app_container_has_a_cpu_limit()
     {

@@ -1,3 +1,4 @@
+using Berth.Core.Planning;
 using Berth.Linux.Cgroups;
 
 namespace Berth.Runtime.Tests.Fakes;
@@ -9,6 +10,8 @@ public sealed class FakeCgroups(FakeOci oci, int version = 2) : ICgroupDriver
     private readonly Dictionary<string, CgroupValues> cgroups = [];
 
     public int Version => version;
+
+    public CpuWeightFormula WeightFormula { get; set; } = CpuWeightFormula.Linear;
 
     public string MountPoint => "/fake/cgroup";
 
