@@ -64,6 +64,20 @@ public sealed class PodCgroupValuesTests : IDisposable
         Assert.Null(pods.Node.MemoryQos);
     }
 
+    [Theory]
+    [InlineData(CpuWeightFormula.Linear, 39)]
+    [InlineData(CpuWeightFormula.Quadratic, 100)]
+    public async Task Inspect_shows_cpu_weight_in_the_formula_of_the_cgroup_driver(CpuWeightFormula formula, long weight)
+    {
+        var (_, pods) = Node(2, formula: formula);
+
+        await PlayAsync(pods, Pod("w", "{ limits: { cpu: 1, memory: 64Mi } }"));
+
+        var doc = await pods.InspectAsync("w", CancellationToken.None);
+        Assert.Equal(1024, (long)doc["cpuShares"]!);
+        Assert.Equal(weight, (long)doc["cpuWeight"]!);
+    }
+
     [Fact]
     public async Task Inspect_shows_the_pressure_of_the_pod_and_its_running_containers()
     {
@@ -80,9 +94,10 @@ public sealed class PodCgroupValuesTests : IDisposable
         Assert.Equal(1.5, (double)doc["containers"]![0]!["pressure"]!["memory"]!["some"]!["avg10"]!);
     }
 
-    private (FakeNode Node, PodController Pods) Node(int cgroupVersion, Func<RuntimeOptions, RuntimeOptions>? configure = null)
+    private (FakeNode Node, PodController Pods) Node(int cgroupVersion, Func<RuntimeOptions, RuntimeOptions>? configure = null, CpuWeightFormula formula = CpuWeightFormula.Linear)
     {
         var node = new FakeNode(cgroupVersion, configure);
+        node.Cgroups.WeightFormula = formula;
         nodes.Add(node);
         node.Images.Add("busybox", new Images.ImageConfig([], ["sh"], [], "", "", []));
         var pods = new PodController(node.Runtime, node.Cgroups, node.Images, new LifecycleOptions { SyncInterval = TimeSpan.FromMilliseconds(20) }, NullLoggerFactory.Instance);
